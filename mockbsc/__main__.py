@@ -1,0 +1,3 @@
+from mockbsc.cli import main
+
+raise SystemExit(main())

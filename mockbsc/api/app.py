@@ -1,0 +1,105 @@
+"""`create_app()`: the Starlette app, its routes built from the contracts.
+
+State is built by the factory, not the lifespan, so `httpx.ASGITransport` (which skips the
+lifespan) sees the same emulator; the lifespan only runs the pump that makes due work happen
+in real time under the system clock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+from collections.abc import AsyncIterator, Mapping
+
+import anyio
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockbsc.api.errors import Envelope, error_response
+from mockbsc.api.operation import Handler, build_endpoint
+from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
+from mockbsc.config import Settings
+from mockbsc.contract import BSC_CONTRACT, CONTROL_CONTRACT, Contract
+from mockbsc.domain.emulator import Emulator
+from mockbsc.seed import load_scenario
+
+LOG = logging.getLogger(__name__)
+
+
+def build_emulator(settings: Settings | None = None) -> Emulator:
+    settings = settings or Settings.from_env(os.environ)
+    return Emulator(settings, load_scenario(settings.fixtures))
+
+
+def contract_routes(contract: Contract, handlers: Mapping[str, Handler],
+                    envelope_of: dict[str, Envelope]) -> list[Route]:
+    """One Route per operation, named by its operationId, at its path under the server URL."""
+    routes = []
+    base = contract.base_path
+    for op in contract.operations.values():
+        handler = handlers.get(op.id)
+        if handler is None:
+            raise LookupError(f"operation {op.id} has no handler")
+        endpoint = build_endpoint(op, handler, envelope_of.get(op.id, "api"), base)
+        routes.append(Route(base + op.path, endpoint, methods=[op.method], name=op.id))
+    return routes
+
+
+def create_app(emulator: Emulator | None = None) -> Starlette:
+    emulator = emulator or build_emulator()
+    bsc = Contract.load(BSC_CONTRACT)
+    control = Contract.load(CONTROL_CONTRACT)
+    routes = contract_routes(bsc, BSC_HANDLERS, {"postAccessTokenPOST": "auth"})
+    routes += contract_routes(control, CONTROL_HANDLERS, dict.fromkeys(control.operations,
+                                                                       "control"))
+    routes.append(Route(bsc.base_path + "/api-docs", _api_docs(bsc), methods=["GET"],
+                        name="apiDocs"))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_pump, emulator)
+            yield
+            tasks.cancel_scope.cancel()
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        envelope: Envelope = "control" if request.url.path.startswith("/_mockbsc") else "api"
+        message = {404: f"No operation at {request.url.path}",
+                   405: f"Method {request.method} is not allowed on {request.url.path}"}.get(
+            status, "Internal Server Error")
+        if status == 500:
+            emulator.errors.append(exc)
+        return error_response(envelope, status, message, path=request.url.path,
+                              now=emulator.now())
+
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={404: http_error, 405: http_error, 500: http_error})
+    app.state.emulator = emulator
+    app.state.bsc_contract = bsc
+    app.state.control_contract = control
+    app.state.secret = secrets.token_bytes(32)
+    return app
+
+
+def _api_docs(contract: Contract) -> Handler:  # type: ignore[return]
+    async def api_docs(request: Request) -> Response:
+        return Response(contract.json_bytes, media_type="application/json")
+
+    return api_docs  # type: ignore[return-value]
+
+
+async def _pump(emulator: Emulator) -> None:
+    """Run due work in real time; with a manual clock nothing falls due between advances."""
+    interval = emulator.settings.tick_interval
+    while True:
+        await anyio.sleep(interval)
+        try:
+            emulator.run_due()
+        except Exception:  # keep pumping; the error is kept for check()
+            LOG.exception("scheduled work failed")

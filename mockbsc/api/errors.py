@@ -1,0 +1,70 @@
+"""The one place that builds error bodies, in the three envelopes mockbsc speaks:
+
+* `/oauth/token`: the auth service's `{statusCode, errorCode, message}`;
+* `/v1/...`: Spring Boot's `{timestamp, status, error, message, path}` (recorded on 401), plus
+  `errors` naming each parameter or field and the rule it broke;
+* `/_mockbsc/...`: the control API's `{error, message, errors}`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from http import HTTPStatus
+from typing import Literal
+
+from starlette.responses import Response
+
+from mockbsc.api.responses import json_response
+from mockbsc.api.serialize import timestamp
+from mockbsc.contract import Violation
+
+Envelope = Literal["auth", "api", "control"]
+
+AUTH_CODES = {400: "BodyValidationError", 403: "ApiAccessDenied", 413: "BodyValidationError"}
+
+
+def reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def error_response(
+    envelope: Envelope,
+    status: int,
+    message: str,
+    *,
+    path: str,
+    now: datetime,
+    code: str | None = None,
+    violations: Sequence[Violation] = (),
+    headers: dict[str, str] | None = None,
+) -> Response:
+    details = [
+        {"location": v.location, "name": v.name, "rule": v.rule, "message": v.message}
+        for v in violations
+    ]
+    if envelope == "auth" and status in (400, 403, 413):
+        body: dict[str, object] = {
+            "statusCode": status,
+            "errorCode": code or AUTH_CODES.get(status, "BodyValidationError"),
+            "message": message,
+        }
+        return json_response(body, status, headers, media_type="application/json")
+    if envelope == "control":
+        body = {"error": code or reason(status).replace(" ", ""), "message": message}
+        if details:
+            body["errors"] = details
+        return json_response(body, status, headers, media_type="application/json")
+    body = {
+        "timestamp": timestamp(now),
+        "status": status,
+        "error": reason(status),
+        "message": message,
+        "path": path,
+    }
+    if details:
+        body["errors"] = details
+    return json_response(body, status, headers)

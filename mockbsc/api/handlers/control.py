@@ -1,0 +1,103 @@
+"""The control plane under `/_mockbsc/`: health, reset, clock, simulated devices, orgs.
+
+Not part of the BSC contract: this is how Docker users and tests in any language steer the
+emulator (moto's `/moto-api/`, WireMock's `/__admin/`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from starlette.responses import Response
+
+from mockbsc import __version__
+from mockbsc.api.operation import Call
+from mockbsc.api.responses import json_response
+from mockbsc.domain.emulator import Emulator
+from mockbsc.domain.errors import NotFoundError
+from mockbsc.domain.models import Sim
+
+
+def _clock(emulator: Emulator) -> dict[str, Any]:
+    clock = emulator.clock
+    return {"now": emulator.now().isoformat().replace("+00:00", "Z"), "mode": clock.mode,
+            "offset_seconds": round(getattr(clock, "offset_seconds", 0.0), 3)}
+
+
+def _device(sim: Sim) -> dict[str, Any]:
+    device = sim.device
+    state = "ONLINE" if device.online else "ATTACHED" if device.attached else "OFFLINE"
+    return {"iccid": sim.iccid, "attached": device.attached, "online": device.online,
+            "status": state, "operator": device.network.operator,
+            "country": device.network.iso_code.upper()}
+
+
+def health(call: Call) -> Response:
+    emulator = call.emulator
+    return json_response({"status": "ok", "version": __version__, "sims": len(emulator.sims),
+                          "clock": _clock(emulator)["now"]}, media_type="application/json")
+
+
+def api_docs(call: Call) -> Response:
+    contract = call.request.app.state.control_contract
+    return Response(contract.json_bytes, media_type="application/json")
+
+
+def reset_state(call: Call) -> Response:
+    body = call.body or {}
+    call.emulator.reset(seed=body.get("seed"), sims=body.get("sims"))
+    return json_response({"status": "reset", "sims": len(call.emulator.sims)},
+                         media_type="application/json")
+
+
+def get_clock(call: Call) -> Response:
+    return json_response(_clock(call.emulator), media_type="application/json")
+
+
+def advance_clock(call: Call) -> Response:
+    ran = call.emulator.advance(float(call.body["seconds"]))
+    return json_response({**_clock(call.emulator), "ran": ran}, media_type="application/json")
+
+
+def set_clock(call: Call) -> Response:
+    moment = datetime.fromisoformat(call.body["now"].replace("Z", "+00:00"))
+    ran = call.emulator.set_time(moment)
+    return json_response({**_clock(call.emulator), "ran": ran}, media_type="application/json")
+
+
+def attach_sim(call: Call) -> Response:
+    body = call.body or {}
+    sim = call.emulator.attach(call.path["iccid"], body.get("operator"), body.get("country"),
+                               body.get("rat"))
+    return json_response(_device(sim), media_type="application/json")
+
+
+def detach_sim(call: Call) -> Response:
+    sim = call.emulator.detach(call.path["iccid"])
+    return json_response(_device(sim), media_type="application/json")
+
+
+def consume_data(call: Call) -> Response:
+    sim = call.emulator.consume(call.path["iccid"], float(call.body["data_mb"]))
+    return json_response({"iccid": sim.iccid, "volume": sim.data_quota.volume,
+                          "quota_status": int(sim.data_quota.level)},
+                         media_type="application/json")
+
+
+def list_orgs(call: Call) -> Response:
+    emulator = call.emulator
+    return json_response([
+        {k: v for k, v in {"id": o.id, "name": o.name, "sims": emulator.sims.count(o.id),
+                           "sms_forward_url": o.sms_forward_url}.items() if v is not None}
+        for o in emulator.orgs.values()
+    ], media_type="application/json")
+
+
+def set_sms_forwarding(call: Call) -> Response:
+    org = call.emulator.orgs.get(call.path["org_id"])
+    if org is None:
+        raise NotFoundError(f"organisation {call.path['org_id']} not found")
+    org.sms_forward_url = call.body.get("url")
+    return json_response({k: v for k, v in {"org_id": org.id, "url": org.sms_forward_url}.items()
+                          if v is not None}, media_type="application/json")

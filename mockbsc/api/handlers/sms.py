@@ -1,0 +1,53 @@
+"""SMS to a SIM (MT): send, list, read, cancel while still buffered (BSC guide §4.1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.responses import Response
+
+from mockbsc.api import serialize
+from mockbsc.api.operation import Call
+from mockbsc.api.responses import empty_response, json_response, page_response
+from mockbsc.domain.errors import InvalidRequestError
+
+
+def _expiry(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequestError(f"expiry_date: '{text}' is not an ISO 8601 date-time") from None
+    if moment.tzinfo is None:
+        raise InvalidRequestError("expiry_date: needs a time zone (Z or +hh:mm)")
+    return moment
+
+
+def send_sms(call: Call) -> Response:
+    body = call.body or {}
+    address_type = body.get("source_address_type") or {}
+    sms = call.emulator.messaging.send_mt(
+        call.org_id, call.path["iccid"], body["payload"], dcs=body.get("dcs", 0),
+        udh=body.get("udh") or "", source_address=body.get("source_address") or "",
+        source_address_type=address_type.get("id"), expiry=_expiry(body.get("expiry_date")),
+    )
+    location = f"{call.api_base}/v1/sims/{sms.iccid}/sms/{sms.id}"
+    return empty_response(201, {"Location": location})
+
+
+def get_sms_list(call: Call) -> Response:
+    q = call.query
+    page = call.emulator.messaging.listing(call.org_id, call.path["iccid"], q["page"],
+                                           q["pageSize"], q.get("sort"))
+    return page_response([serialize.sms(m) for m in page.items], page)
+
+
+def get_sms(call: Call) -> Response:
+    sms = call.emulator.messaging.get(call.org_id, call.path["iccid"], call.path["id"])
+    return json_response(serialize.sms(sms))
+
+
+def cancel_sms(call: Call) -> Response:
+    call.emulator.messaging.cancel(call.org_id, call.path["iccid"], call.path["id"])
+    return empty_response(200)

@@ -1,0 +1,48 @@
+"""Responses as the platform sends them: `application/json;charset=UTF-8` plus Spring's
+security headers, empty bodies for actions, and the four pagination headers for lists."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from starlette.responses import Response
+
+from mockbsc.domain.fleet import Page
+
+JSON_UTF8 = "application/json;charset=UTF-8"
+SECURITY_HEADERS = {
+    "Cache-Control": "no-cache, no-store, max-age=0, must-revalidate",
+    "Pragma": "no-cache",
+    "Expires": "0",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "X-XSS-Protection": "1; mode=block",
+}
+
+
+def json_response(
+    content: Any, status: int = 200, headers: Mapping[str, str] | None = None,
+    media_type: str = JSON_UTF8,
+) -> Response:
+    body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(body, status, {**SECURITY_HEADERS, **(headers or {})}, media_type)
+
+
+def empty_response(status: int, headers: Mapping[str, str] | None = None) -> Response:
+    """An action's answer: no body, `Content-Type: application/json`, as on the wire."""
+    return Response(b"", status, {**SECURITY_HEADERS, **(headers or {})}, "application/json")
+
+
+def page_headers(page: Page[Any]) -> dict[str, str]:
+    return {
+        "X-Count-Per-Page": str(page.page_size),
+        "X-Current-Page": str(page.page),
+        "X-Total-Count": str(page.total),
+        "X-Total-Pages": str(page.total_pages),
+    }
+
+
+def page_response(items: Sequence[Any], page: Page[Any]) -> Response:
+    return json_response(list(items), headers=page_headers(page))

@@ -1,0 +1,263 @@
+"""Domain objects to wire JSON: the only module that knows the platform's field names.
+
+Fields without a value are left out, never sent as null (the platform's Jackson NON_NULL).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from mockbsc.domain.models import (
+    PEAK_THROUGHPUT,
+    QUOTA_DESCRIPTIONS,
+    THRESHOLD_PERCENTAGE,
+    DailyUsage,
+    Order,
+    Product,
+    Quota,
+    Sim,
+    SimEvent,
+)
+from mockbsc.domain.sms import Sms
+from mockbsc.domain.usage import UsageReport
+
+JSON = dict[str, Any]
+
+
+def timestamp(moment: datetime) -> str:
+    """`2021-08-26T12:13:06.000+0000`, the format of every date but quota and status dates."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+
+
+def local_time(moment: datetime) -> str:
+    """`2031-11-26 00:00:00`, the format of quota and location dates (clients parse it)."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def compact(data: JSON) -> JSON:
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _quota_status(quota: Quota) -> JSON:
+    return compact({
+        "id": int(quota.level),
+        "description": QUOTA_DESCRIPTIONS[quota.level],
+        "threshold_reached_date": timestamp(quota.threshold_reached)
+        if quota.threshold_reached else None,
+        "quota_exceeded_date": timestamp(quota.exceeded) if quota.exceeded else None,
+    })
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+def sim(s: Sim) -> JSON:
+    return compact({
+        "iccid": s.iccid,
+        "iccid_with_luhn": s.iccid_with_luhn,
+        "imsi": s.imsi,
+        "current_imsi": s.imsi,
+        "msisdn": s.msisdn,
+        "imei": s.imei,
+        "imei_lock": s.imei_lock,
+        "status": s.status.value,
+        "activation_date": timestamp(s.activation_date),
+        "ip_address": s.ip_address,
+        "current_quota": _number(s.data_quota.total_volume),
+        "quota_status": _quota_status(s.data_quota),
+        "current_quota_SMS": _number(s.sms_quota.total_volume),
+        "quota_status_SMS": _quota_status(s.sms_quota),
+        "label": s.label,
+    })
+
+
+def quota(q: Quota, data: bool) -> JSON:
+    return compact({
+        "volume": _number(q.volume),
+        "total_volume": _number(q.total_volume),
+        "expiry_date": local_time(q.expiry),
+        "peak_throughput": PEAK_THROUGHPUT if data else None,
+        "last_volume_added": _number(q.last_volume_added),
+        "last_status_change_date": local_time(q.last_status_change),
+        "threshold_percentage": THRESHOLD_PERCENTAGE,
+    })
+
+
+def status(s: Sim, now: datetime) -> JSON:
+    device = s.device
+    state = "ONLINE" if device.online else "ATTACHED" if device.attached else "OFFLINE"
+    net = device.network
+    location = None
+    if device.last_updated is not None:
+        location = compact({
+            "iccid": s.iccid,
+            "imsi": s.imsi,
+            "last_updated": local_time(device.last_updated),
+            "last_updated_gprs": local_time(device.last_updated_gprs)
+            if device.last_updated_gprs else None,
+            "sgsn_number": net.sgsn_number,
+            "sgsn_number_np": "1",
+            "operator_id": str(net.operator_id),
+            "operator": {"id": net.operator_id, "name": net.operator,
+                         "country": {"id": net.country_id, "name": net.country,
+                                     "iso_code": net.iso_code}},
+            "country": {"country_id": str(net.country_id), "name": net.country,
+                        "country_code": net.country_code, "mcc": net.mcc,
+                        "iso_code": net.iso_code, "latitude": net.latitude,
+                        "longitude": net.longitude},
+            "sgsn_ip_address": net.sgsn_ip_address,
+        })
+    pdp = None
+    if device.online and device.session_started is not None:
+        pdp = {
+            "pdp_context_id": str(abs(hash((s.iccid, device.session_started))) % 10**9),
+            "endpoint_id": s.iccid[-8:],
+            "organisation_id": str(s.org_id),
+            "imsi": s.imsi,
+            "ue_ip_address": s.ip_address,
+            "apn": "iot.telekom.net",
+            "created": local_time(device.session_started),
+            "duration": str(int((now - device.session_started).total_seconds())),
+            "rat_type": {"rat_type_id": _RAT_IDS.get(device.rat, "6"), "description": device.rat},
+            "mcc": net.mcc,
+            "mnc": net.mnc,
+            "lac": str(device.lac),
+            "ci": str(device.cid),
+        }
+    services = ["GPRS", "SMS"] if device.online else ["SMS"] if device.attached else []
+    return compact({"status": state, "location": location, "pdp_context": pdp,
+                    "services": services})
+
+
+_RAT_IDS = {"2G": "2", "3G": "1", "4G": "6", "LTE-M": "8", "NB-IoT": "9"}
+
+
+def connectivity(s: Sim, now: datetime, subscriber: bool, ussd: bool) -> JSON:
+    device = s.device
+    info: JSON | None = None
+    if subscriber:
+        if device.attached:
+            age = int((now - (device.last_updated or now)).total_seconds() // 60)
+            info = {"success": True,
+                    "state": "attached" if device.online else "assumed_idle",
+                    "location": {"current_location_retrieved": device.rat in ("2G", "3G"),
+                                 "age_of_location": age,
+                                 "cell_global_id": {"mcc": device.network.mcc,
+                                                    "mnc": str(int(device.network.mnc)),
+                                                    "lac": device.lac, "cid": device.cid}}}
+        else:
+            info = {"success": True, "state": "not_provided_from_vlr"}
+    return compact({
+        "subscriber_info": info,
+        "ussd_info": {"success": False, "error": "USSD not supported by the device"}
+        if ussd else None,
+        "request_timestamp": timestamp(now),
+        "reply_timestamp": timestamp(now + timedelta(milliseconds=202)),
+    })
+
+
+def event(e: SimEvent) -> JSON:
+    return compact({
+        "id": e.id,
+        "timestamp": timestamp(e.timestamp),
+        "event_type": e.event_type,
+        "event_severity": e.severity,
+        "alert": e.alert,
+        "description": e.description,
+        "iccid": e.iccid,
+        "imsi": e.imsi,
+        "imei": e.imei,
+        "country": e.country,
+        "operator": e.operator,
+        "mcc": e.mcc,
+        "mnc": e.mnc,
+    })
+
+
+def _volume(value: float) -> str:
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _daily(label: str, day: DailyUsage) -> JSON:
+    data_total = day.data_rx + day.data_tx
+    return {
+        "date": label,
+        "data": {"volume": _volume(data_total), "volume_tx": _volume(day.data_tx),
+                 "volume_rx": _volume(day.data_rx)},
+        "sms": {"volume": str(day.sms_mo + day.sms_mt), "volume_tx": str(day.sms_mt),
+                "volume_rx": str(day.sms_mo)},
+    }
+
+
+def usage(report: UsageReport) -> JSON:
+    rows = [_daily(d.day.isoformat(), d) for d in report.days]
+    rows.append(_daily("TOTAL", report.total))
+    return {"stats": rows}
+
+
+def sms(m: Sms) -> JSON:
+    def when(moment: datetime | None) -> str | None:
+        return timestamp(moment) if moment else None
+
+    return compact({
+        "id": m.id,
+        "submit_date": timestamp(m.submit_date),
+        "delivery_date": when(m.delivery_date),
+        "expiry_date": when(m.expiry_date),
+        "final_date": when(m.final_date),
+        "retry_date": when(m.retry_date),
+        "last_delivery_attempt": when(m.last_delivery_attempt),
+        "retry_count": str(m.retry_count),
+        "source_address": m.source_address,
+        "iccid": m.iccid,
+        "msisdn": m.msisdn,
+        "imsi": m.imsi,
+        "msc": m.msc,
+        "udh": m.udh,
+        "dcs": m.dcs,
+        "payload": m.payload,
+        "status": {"id": int(m.status), "description": m.status.description},
+        "sms_type": {"id": int(m.sms_type), "description": m.sms_type.name},
+        "source_address_type": {"id": int(m.source_address_type),
+                                "description": m.source_address_type.description},
+    })
+
+
+def order(o: Order, base_url: str) -> JSON:
+    return compact({
+        "order_number": o.number,
+        "order_type": o.order_type.value,
+        "order_date": timestamp(o.date),
+        "order_status": o.status.value,
+        "invoice_number": o.invoice_number,
+        "invoice_amount": o.invoice_amount,
+        "currency": o.currency,
+        "shipping_address": o.shipping_address,
+        "customer_reference": o.customer_reference,
+        "sims": [{"iccid": i, "_links": [{"rel": "self", "href": f"{base_url}/v1/sims/{i}"}]}
+                 for i in o.iccids],
+        "products": [{"product_id": line.product_id, "quantity": line.quantity}
+                     for line in o.lines],
+    })
+
+
+def product(p: Product) -> JSON:
+    def charges(items: tuple[Any, ...]) -> list[JSON]:
+        return [{"name": c.name, "amount_net": c.amount_net, "currency": c.currency}
+                for c in items]
+
+    return {
+        "id": p.id,
+        "product": p.name,
+        "material": p.material,
+        "package_size": p.package_size,
+        "minQuantity": p.min_quantity,
+        "maxQuantity": p.max_quantity,
+        "maxQuantityPerCustomer": p.max_quantity_per_customer,
+        "min_contract_duration": p.min_contract_duration,
+        "one_time_charges": charges(p.one_time_charges),
+        "recurring_charges": charges(p.recurring_charges),
+    }

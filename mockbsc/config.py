@@ -1,0 +1,101 @@
+"""Settings of one mockbsc instance: built from defaults, `MOCKBSC_*` variables, then flags."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+ClockMode = Literal["system", "manual"]
+UnknownSimMode = Literal["404", "empty"]
+
+
+class SettingsError(ValueError):
+    """A setting has a value mockbsc cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    fixtures: str | None = None
+    sims: int | None = None
+    seed: int = 1
+    users: tuple[str, ...] = ()
+    token_ttl: int = 3600
+    token_reuse: bool = True
+    clock: ClockMode = "system"
+    start: datetime | None = None
+    update_delay: float = 2.0
+    reset_delay: float = 120.0
+    reattach_delay: float = 10.0
+    order_step: float = 300.0
+    sms_delivery_delay: float = 3.0
+    unknown_sim: UnknownSimMode = "404"
+    tick_interval: float = 0.2
+    max_body_bytes: int = 1024 * 1024
+    validate_responses: bool = False
+    log_level: str = "info"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Settings:
+        """Defaults overridden by every `MOCKBSC_<NAME>` variable that names a setting."""
+        values: dict[str, str] = {}
+        for f in dataclasses.fields(cls):
+            key = f"MOCKBSC_{f.name.upper()}"
+            if key in environ and f.name != "extra":
+                values[f.name] = environ[key]
+        if "MOCKBSC_USER" in environ:
+            values["users"] = environ["MOCKBSC_USER"]
+        return cls().with_text(values)
+
+    def with_text(self, values: Mapping[str, str | None]) -> Settings:
+        """A copy with settings given as text (from env or flags), each converted and checked."""
+        changes: dict[str, object] = {}
+        types = {f.name: f.type for f in dataclasses.fields(self)}
+        for name, raw in values.items():
+            if raw is None:
+                continue
+            if name not in types:
+                raise SettingsError(f"unknown setting '{name}'")
+            changes[name] = _convert(name, str(types[name]), raw)
+        return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _convert(name: str, kind: str, raw: str) -> object:
+    try:
+        if kind == "int" or kind == "int | None":
+            value: object = int(raw)
+        elif kind == "float":
+            value = float(raw)
+        elif kind == "bool":
+            if raw.lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise ValueError(raw)
+            value = raw.lower() in ("1", "true", "yes", "on")
+        elif kind == "tuple[str, ...]":
+            value = tuple(u.strip() for u in raw.split(",") if u.strip())
+        elif kind == "datetime | None":
+            value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        else:
+            value = raw
+    except ValueError:
+        raise SettingsError(f"{name}: '{raw}' is not a valid {kind}") from None
+    _check(name, value)
+    return value
+
+
+def _check(name: str, value: object) -> None:
+    choices = {"clock": ("system", "manual"), "unknown_sim": ("404", "empty")}
+    if name in choices and value not in choices[name]:
+        raise SettingsError(f"{name}: '{value}' is not one of {', '.join(choices[name])}")
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        raise SettingsError(f"{name}: {value} must not be negative")
+    if name == "port" and isinstance(value, int) and value > 65535:
+        raise SettingsError(f"port: {value} is not a TCP port")
+    if name == "users" and isinstance(value, tuple):
+        for user in value:
+            if len(str(user).split(":")) not in (2, 3):
+                raise SettingsError(f"user: '{user}' is not USER:PASSWORD[:ORG_ID]")

@@ -1,0 +1,51 @@
+"""Work that falls due later (queued SIM updates, resets, order steps, SMS delivery), as data.
+
+Jobs are `(due_at, kind, args)` records rather than closures so that state can be exported and
+restored, and so that moving the clock runs them in due order, each at its own moment.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True, order=True, frozen=True)
+class Job:
+    due_at: datetime
+    seq: int
+    kind: str = field(compare=False)
+    args: tuple[str | int | float, ...] = field(compare=False, default=())
+
+
+class Scheduler:
+    """A min-heap of jobs ordered by due time, then by the order they were scheduled."""
+
+    def __init__(self) -> None:
+        self._heap: list[Job] = []
+        self._seq = 0
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def schedule(self, due_at: datetime, kind: str, *args: str | int | float) -> Job:
+        self._seq += 1
+        job = Job(due_at, self._seq, kind, args)
+        heapq.heappush(self._heap, job)
+        return job
+
+    def next_due(self) -> datetime | None:
+        return self._heap[0].due_at if self._heap else None
+
+    def pop_due(self, until: datetime) -> Job | None:
+        """The earliest job due at or before `until`, removed from the queue; else None."""
+        if self._heap and self._heap[0].due_at <= until:
+            return heapq.heappop(self._heap)
+        return None
+
+    def jobs(self) -> list[Job]:
+        return sorted(self._heap)
+
+    def clear(self) -> None:
+        self._heap.clear()
