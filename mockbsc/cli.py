@@ -1,0 +1,83 @@
+"""`mockbsc serve`: the command line, every flag also a `MOCKBSC_*` environment variable."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from mockbsc import __version__
+from mockbsc.config import Settings, SettingsError
+
+SERVE_FLAGS = {
+    "host": "address to bind (default 127.0.0.1; 0.0.0.0 in Docker)",
+    "port": "TCP port (default 8080)",
+    "fixtures": "fixtures YAML with organisations, users, products and fleet mix",
+    "sims": "number of SIMs of the default organisation",
+    "seed": "fleet seed: the same seed gives the same fleet (default 1)",
+    "token_ttl": "token lifetime in seconds (default 3600)",
+    "clock": "system (real time, default) or manual (moves only by the control API)",
+    "start": "start time of the clock, ISO 8601 (default: now, or 2026-01-05T09:00Z if manual)",
+    "update_delay": "seconds until a queued SIM change applies (default 2)",
+    "reset_delay": "seconds until a queued connectivity reset runs (default 120)",
+    "order_step": "seconds between an order's status steps (default 300)",
+    "sms_delivery_delay": "seconds from attach to SMS delivery (default 3)",
+    "unknown_sim": "answer to an unknown ICCID on GET /v1/sims/{iccid}: 404 (default) or empty",
+    "max_body_bytes": "largest accepted request body (default 1048576)",
+    "log_level": "uvicorn log level (default info)",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockbsc", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"mockbsc {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the mock server",
+                                description="Run the mock server. Each flag can also be set "
+                                "as MOCKBSC_<FLAG> (e.g. MOCKBSC_PORT=9000).")
+    for name, help_text in SERVE_FLAGS.items():
+        serve.add_argument("--" + name.replace("_", "-"), dest=name, help=help_text)
+    serve.add_argument("--user", dest="users", action="append", metavar="USER:PASSWORD[:ORG]",
+                       help="add an API user (to organisation ORG, made if missing); repeatable")
+    return parser
+
+
+def settings_from(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
+    settings = Settings.from_env(environ)
+    values: dict[str, str | None] = {name: getattr(args, name) for name in SERVE_FLAGS}
+    if args.users:
+        values["users"] = ",".join([*settings.users, *args.users])
+    return settings.with_text(values)
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from mockbsc.api.app import build_emulator, create_app
+    from mockbsc.seed import FixtureError
+
+    try:
+        app = create_app(build_emulator(settings))
+    except (FixtureError, SettingsError) as exc:
+        print(f"mockbsc: {exc}", file=sys.stderr)
+        return 2
+    print(f"mockbsc {__version__} serving the BSC API at "
+          f"http://{settings.host}:{settings.port}/management-api", file=sys.stderr)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
+                access_log=False, lifespan="on")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        settings = settings_from(args, dict(os.environ))
+    except SettingsError as exc:
+        print(f"mockbsc: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "serve":
+        return serve(settings)
+    return 2  # pragma: no cover - argparse rejects unknown commands
