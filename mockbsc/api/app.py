@@ -16,12 +16,14 @@ from collections.abc import AsyncIterator, Mapping
 import anyio
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from mockbsc.api.errors import Envelope, error_response
-from mockbsc.api.operation import Handler, build_endpoint
+from mockbsc.api.journal import JournalMiddleware
+from mockbsc.api.operation import Handler, build_endpoint, get_emulator
 from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
 from mockbsc.config import Settings
 from mockbsc.contract import BSC_CONTRACT, CONTROL_CONTRACT, Contract
@@ -63,7 +65,7 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(_pump, emulator)
+            tasks.start_soon(_pump, app)
             yield
             tasks.cancel_scope.cancel()
 
@@ -73,12 +75,14 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
         message = {404: f"No operation at {request.url.path}",
                    405: f"Method {request.method} is not allowed on {request.url.path}"}.get(
             status, "Internal Server Error")
+        current = get_emulator(request)  # the live server may have swapped it in a reset
         if status == 500:
-            emulator.errors.append(exc)
+            current.errors.append(exc)
         return error_response(envelope, status, message, path=request.url.path,
-                              now=emulator.now())
+                              now=current.now())
 
     app = Starlette(routes=routes, lifespan=lifespan,
+                    middleware=[Middleware(JournalMiddleware)],
                     exception_handlers={404: http_error, 405: http_error, 500: http_error})
     app.state.emulator = emulator
     app.state.bsc_contract = bsc
@@ -94,11 +98,14 @@ def _api_docs(contract: Contract) -> Handler:  # type: ignore[return]
     return api_docs  # type: ignore[return-value]
 
 
-async def _pump(emulator: Emulator) -> None:
-    """Run due work in real time; with a manual clock nothing falls due between advances."""
-    interval = emulator.settings.tick_interval
+async def _pump(app: Starlette) -> None:
+    """Run due work in real time; with a manual clock nothing falls due between advances.
+
+    The emulator is looked up on every tick: `MockBSCServer.reset()` may swap it.
+    """
     while True:
-        await anyio.sleep(interval)
+        emulator: Emulator = app.state.emulator
+        await anyio.sleep(emulator.settings.tick_interval)
         try:
             emulator.run_due()
         except Exception:  # keep pumping; the error is kept for check()

@@ -68,6 +68,8 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
         try:
             emulator.run_due()
             token = _authenticate(request, emulator, op)
+            if token is not None:  # for the request journal (api/journal.py)
+                request.scope["mockbsc.org_id"] = token.user.org_id
             raw = await _read_body(request, emulator.settings.max_body_bytes)
             body = _parse_body(op, request, raw)
             path, query = _validate(op, request, body)

@@ -47,4 +47,6 @@ CONTROL_HANDLERS: dict[str, Handler] = {
     "consumeData": control.consume_data,
     "listOrgs": control.list_orgs,
     "setSmsForwarding": control.set_sms_forwarding,
+    "listRequests": control.list_requests,
+    "clearRequests": control.clear_requests,
 }

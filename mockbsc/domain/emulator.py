@@ -22,6 +22,7 @@ from mockbsc.domain.errors import ConflictError, NotFoundError
 from mockbsc.domain.events import EventLog
 from mockbsc.domain.fleet import Page, SimRegistry
 from mockbsc.domain.history import materialize
+from mockbsc.domain.journal import RequestJournal
 from mockbsc.domain.models import (
     INITIAL_DATA_MB,
     INITIAL_SMS,
@@ -98,6 +99,7 @@ class Emulator:
         self.scheduler = Scheduler()
         self.orgs: dict[int, Organisation] = {}
         self.errors: list[BaseException] = []
+        self.journal = RequestJournal()
         self._pending: dict[int, SimChanges] = {}
         self._next_change = 1
         self.on_attach: list[Callable[[Sim], None]] = []
@@ -126,6 +128,7 @@ class Emulator:
             store.clear()
         self._pending.clear()
         self.errors.clear()
+        self.journal.clear()
         self.orgs = {}
         now = self.seeded_at = self.clock.now()
         words = label_words(self.settings.seed)

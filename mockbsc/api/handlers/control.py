@@ -101,3 +101,13 @@ def set_sms_forwarding(call: Call) -> Response:
     org.sms_forward_url = call.body.get("url")
     return json_response({k: v for k, v in {"org_id": org.id, "url": org.sms_forward_url}.items()
                           if v is not None}, media_type="application/json")
+
+
+def list_requests(call: Call) -> Response:
+    entries = call.emulator.journal.entries(call.query.get("operation"), call.query.get("limit"))
+    return json_response([e.to_dict() for e in entries], media_type="application/json")
+
+
+def clear_requests(call: Call) -> Response:
+    call.emulator.journal.clear()
+    return Response(status_code=204)

@@ -1,0 +1,67 @@
+"""The request journal: what the code under test sent to mockbsc, over HTTP and in Python."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.testclient import TestClient
+
+from mockbsc.domain.emulator import Emulator
+from mockbsc.domain.journal import JournalEntry, RequestJournal
+from tests.conftest import API
+
+
+def _entry(n: int, operation: str = "getSimsUsingGET") -> JournalEntry:
+    return JournalEntry(datetime(2026, 1, 5, tzinfo=UTC), "GET", f"/p/{n}", "", operation,
+                        200, 1.0)
+
+
+def test_journal_keeps_only_the_newest_entries() -> None:
+    journal = RequestJournal(capacity=3)
+    for n in range(5):
+        journal.record(_entry(n))
+    assert [e.path for e in journal] == ["/p/2", "/p/3", "/p/4"]
+
+
+def test_journal_filters_by_operation_and_limit() -> None:
+    journal = RequestJournal()
+    for n in range(4):
+        journal.record(_entry(n, "getSimUsingGET" if n % 2 else "getSimsUsingGET"))
+    assert journal.count("getSimUsingGET") == 2
+    assert [e.path for e in journal.entries("getSimsUsingGET", limit=1)] == ["/p/2"]
+    assert journal.last().path == "/p/3"
+
+
+def test_calls_are_journaled_with_operation_status_and_org(
+    client: TestClient, auth: dict[str, str], emulator: Emulator
+) -> None:
+    client.get(f"{API}/v1/sims", params={"pageSize": 5}, headers=auth)
+    client.get(f"{API}/v1/sims")
+    entries = emulator.journal.entries("getSimsUsingGET")
+    assert [(e.status, e.org_id, e.query) for e in entries] == [
+        (200, 4321, "pageSize=5"), (401, None, "")]
+    assert emulator.journal.count("postAccessTokenPOST") == 1
+
+
+def test_journal_over_http_lists_filters_and_clears(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    client.get(f"{API}/v1/sims", headers=auth)
+    client.get(f"{API}/v1/nowhere", headers=auth)
+    response = client.get("/_mockbsc/requests", params={"limit": 2})
+    assert response.status_code == 200
+    body = response.json()
+    assert [(e.get("operation"), e["status"]) for e in body] == [
+        ("getSimsUsingGET", 200), (None, 404)]
+    assert body[0]["method"] == "GET"
+    assert body[0]["at"].endswith("Z")
+    only = client.get("/_mockbsc/requests", params={"operation": "postAccessTokenPOST"})
+    assert len(only.json()) == 1
+    assert client.delete("/_mockbsc/requests").status_code == 204
+    assert client.get("/_mockbsc/requests").json() == []
+
+
+def test_control_calls_are_not_journaled(client: TestClient, emulator: Emulator) -> None:
+    client.get("/health")
+    client.get("/_mockbsc/clock")
+    assert len(emulator.journal) == 0
