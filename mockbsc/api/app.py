@@ -78,8 +78,9 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
         current = get_emulator(request)  # the live server may have swapped it in a reset
         if status == 500:
             current.errors.append(exc)
+        headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else None
         return error_response(envelope, status, message, path=request.url.path,
-                              now=current.now())
+                              now=current.now(), headers=headers)
 
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(JournalMiddleware)],
