@@ -1,16 +1,20 @@
-"""Shared fixtures for mockbsc's own tests: an in-process app on a manual clock."""
+"""Shared fixtures for mockbsc's own tests, built on the mockbsc pytest plugin's fixtures.
+
+The short names (`settings`, `emulator`, `client`, `auth`) are the plugin's fixtures under
+the names the core tests use; a module may still override `settings` to change the emulator.
+"""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 from starlette.testclient import TestClient
 
-from mockbsc.api.app import create_app
 from mockbsc.config import Settings
 from mockbsc.domain.emulator import Emulator
-from mockbsc.seed import load_scenario
+from mockbsc.pytest_plugin import settings_for
+from mockbsc.server import issue_token
+
+pytest_plugins = ["pytester"]
 
 API = "/management-api"
 DEMO = ("demo", "demo-password")
@@ -18,20 +22,26 @@ OTHER = ("energie", "energie-password")
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return Settings(clock="manual")
+def settings(request: pytest.FixtureRequest) -> Settings:
+    """Manual clock plus whatever the test's `@pytest.mark.mockbsc(...)` asks for."""
+    return settings_for(request)
 
 
 @pytest.fixture
-def emulator(settings: Settings) -> Emulator:
-    return Emulator(settings, load_scenario(settings.fixtures))
+def mockbsc_settings(settings: Settings) -> Settings:
+    """The plugin's settings fixture, routed through `settings` so modules can override it."""
+    return settings
 
 
 @pytest.fixture
-def client(emulator: Emulator) -> Iterator[TestClient]:
-    with TestClient(create_app(emulator), base_url="http://mockbsc") as test_client:
-        yield test_client
-    emulator.check()
+def emulator(mockbsc: Emulator) -> Emulator:
+    return mockbsc
+
+
+@pytest.fixture
+def client(mockbsc_client: TestClient) -> TestClient:
+    """In-process client; its teardown re-raises any server-side error (plugin behaviour)."""
+    return mockbsc_client
 
 
 def token_for(client: TestClient, credentials: tuple[str, str] = DEMO) -> str:
@@ -43,14 +53,14 @@ def token_for(client: TestClient, credentials: tuple[str, str] = DEMO) -> str:
 
 @pytest.fixture
 def auth(client: TestClient) -> dict[str, str]:
-    """Bearer headers of the demo user (organisation 4321)."""
+    """Bearer headers of the demo user (organisation 4321), obtained over the token endpoint."""
     return {"Authorization": f"Bearer {token_for(client)}"}
 
 
 @pytest.fixture
-def other_auth(client: TestClient) -> dict[str, str]:
+def other_auth(emulator: Emulator) -> dict[str, str]:
     """Bearer headers of a user of another organisation (5678)."""
-    return {"Authorization": f"Bearer {token_for(client, OTHER)}"}
+    return issue_token(emulator, *OTHER).headers
 
 
 @pytest.fixture
