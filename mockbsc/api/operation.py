@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -57,12 +58,25 @@ Handler = Callable[[Call], Response]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
+_OFFLOADED: set[Handler] = set()
+
+
+def offloaded(handler: Handler) -> Handler:
+    """Mark a handler that may wait on webhook receivers (clock moves send due deliveries):
+    it runs in a worker thread, so the event loop keeps serving, even a receiver that calls
+    the API back before it answers."""
+    _OFFLOADED.add(handler)
+    return handler
+
+
 def get_emulator(request: Request) -> Emulator:
     emulator: Emulator = request.app.state.emulator
     return emulator
 
 
 def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base: str) -> Endpoint:
+    offload = handler in _OFFLOADED
+
     async def endpoint(request: Request) -> Response:
         emulator = get_emulator(request)
         try:
@@ -71,10 +85,12 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
             if token is not None:  # for the request journal (api/journal.py)
                 request.scope["mockbsc.org_id"] = token.user.org_id
             raw = await _read_body(request, emulator.settings.max_body_bytes)
-            body = _parse_body(op, request, raw)
-            path, query = _validate(op, request, body)
+            present, body = _parse_body(op, request, raw)
+            path, query = _validate(op, request, body, present)
             base = str(request.base_url).rstrip("/") + api_base
             call = Call(request, emulator, op, path, query, body, token, base)
+            if offload:
+                return await anyio.to_thread.run_sync(handler, call)
             return handler(call)
         except ContractViolation as exc:
             return _error(request, emulator, envelope, 400, _summary(exc), exc.violations)
@@ -142,14 +158,15 @@ def _media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
-def _parse_body(op: Operation, request: Request, raw: bytes) -> Any:
+def _parse_body(op: Operation, request: Request, raw: bytes) -> tuple[bool, Any]:
+    """(whether a body was sent, its parsed value): JSON `null` is a body, and a wrong one."""
     if not raw.strip():
         if op.body_required:
             raise ContractViolation([Violation("body", "body", "required",
                                                "body: a request body is required")])
-        return None
+        return False, None
     if not op.takes_body:
-        return None  # the platform ignores a body on operations that take none
+        return False, None  # the platform ignores a body on operations that take none
     media = _media_type(request)
     if media not in op.body_media_types and not (
         media.endswith("+json") and "application/json" in op.body_media_types
@@ -160,12 +177,12 @@ def _parse_body(op: Operation, request: Request, raw: bytes) -> Any:
         )
     if media == "application/x-www-form-urlencoded":
         try:
-            return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+            return True, dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
         except UnicodeDecodeError:
             raise ContractViolation([Violation("body", "body", "encoding",
                                                "body: is not valid UTF-8")]) from None
     try:
-        return json.loads(raw)
+        return True, json.loads(raw)
     except UnicodeDecodeError:
         raise ContractViolation([Violation("body", "body", "encoding",
                                            "body: is not valid UTF-8")]) from None
@@ -177,7 +194,9 @@ def _parse_body(op: Operation, request: Request, raw: bytes) -> Any:
                                            f"body: malformed JSON ({exc})")]) from None
 
 
-def _validate(op: Operation, request: Request, body: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+def _validate(
+    op: Operation, request: Request, body: Any, present: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
     problems: list[Violation] = []
     path: dict[str, Any] = {}
     query: dict[str, Any] = {}
@@ -196,14 +215,10 @@ def _validate(op: Operation, request: Request, body: Any) -> tuple[dict[str, Any
                 query[param.name] = param.default
             continue
         value = param.convert(text)
-        if "\x00" in text:
-            problems.append(Violation(param.location, param.name, "pattern",
-                                      f"{param.name}: contains a NUL character"))
-            continue
         found = violations_of(param.validator, value, param.location, param.name)
         problems.extend(found)
         (path if param.location == "path" else query)[param.name] = value
-    if body is not None and op.body_validator is not None and _media_type(request) != (
+    if present and op.body_validator is not None and _media_type(request) != (
         "application/x-www-form-urlencoded"
     ):
         problems.extend(violations_of(op.body_validator, body, "body", "body"))

@@ -50,7 +50,9 @@ def grant_type(call: Call) -> str:
     body: Any = call.body
     if body is not None and not isinstance(body, dict):
         raise BodyValidationError("Request body validation error: expected an object")
-    value = (body or {}).get("grant_type") or call.request.query_params.get("grant_type")
+    sent = body or {}
+    value = sent["grant_type"] if "grant_type" in sent else call.request.query_params.get(
+        "grant_type")
     if not value:
         raise BodyValidationError("Request body validation error: Missing attributes 'grant_type'")
     if value != "client_credentials":

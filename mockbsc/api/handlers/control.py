@@ -12,10 +12,11 @@ from typing import Any
 from starlette.responses import Response
 
 from mockbsc import __version__
-from mockbsc.api.operation import Call
+from mockbsc.api.operation import Call, offloaded
 from mockbsc.api.responses import json_response
+from mockbsc.delivery import ensure_sender
 from mockbsc.domain.emulator import Emulator
-from mockbsc.domain.errors import NotFoundError
+from mockbsc.domain.errors import InvalidRequestError, NotFoundError
 from mockbsc.domain.models import Sim
 
 
@@ -55,14 +56,19 @@ def get_clock(call: Call) -> Response:
     return json_response(_clock(call.emulator), media_type="application/json")
 
 
+@offloaded  # sends the webhook attempts falling due, outside the event loop
 def advance_clock(call: Call) -> Response:
-    ran = call.emulator.advance(float(call.body["seconds"]))
+    ran = ensure_sender(call.emulator).advance(float(call.body["seconds"]))
     return json_response({**_clock(call.emulator), "ran": ran}, media_type="application/json")
 
 
+@offloaded
 def set_clock(call: Call) -> Response:
-    moment = datetime.fromisoformat(call.body["now"].replace("Z", "+00:00"))
-    ran = call.emulator.set_time(moment)
+    try:
+        moment = datetime.fromisoformat(call.body["now"].replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequestError(f"now: '{call.body['now']}' is not a valid date-time") from None
+    ran = ensure_sender(call.emulator).set_time(moment)
     return json_response({**_clock(call.emulator), "ran": ran}, media_type="application/json")
 
 
