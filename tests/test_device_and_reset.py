@@ -1,0 +1,111 @@
+"""The simulated device: attach, detach, data use with quota thresholds, queued resets."""
+
+from __future__ import annotations
+
+from starlette.testclient import TestClient
+
+from mockbsc.domain.emulator import Emulator
+from tests.conftest import API
+
+
+def event_types(client: TestClient, auth: dict[str, str], iccid: str) -> list[str]:
+    body = client.get(f"{API}/v1/sims/{iccid}/events", params={"pageSize": 1000,
+                                                              "sort": "timestamp,id"},
+                      headers=auth).json()
+    return [e["event_type"] for e in body["events"]]
+
+
+def test_attach_detach_follow_status_and_connectivity(
+    client: TestClient, auth: dict[str, str], iccid: str
+) -> None:
+    client.post(f"/_mockbsc/sims/{iccid}/detach")
+    assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "OFFLINE"
+    info = client.get(f"{API}/v1/sims/{iccid}/connectivity_info", headers=auth).json()
+    assert info["subscriber_info"]["state"] == "not_provided_from_vlr"
+    attached = client.post(f"/_mockbsc/sims/{iccid}/attach", json={"country": "PL"})
+    assert attached.status_code == 200 and attached.json()["status"] == "ONLINE"
+    status = client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()
+    assert status["status"] == "ONLINE"
+    assert status["location"]["country"]["iso_code"] == "pl"
+    assert status["pdp_context"]["ue_ip_address"]
+    info = client.get(f"{API}/v1/sims/{iccid}/connectivity_info", params={"ussd": "true"},
+                      headers=auth).json()
+    assert info["subscriber_info"]["location"]["cell_global_id"]["mcc"] == "260"
+    assert "ussd_info" in info
+    assert event_types(client, auth, iccid)[-3:] == [
+        "Update location", "Update GPRS location", "Create PDP Context"]
+
+
+def test_data_use_crosses_thresholds_with_events(
+    client: TestClient, emulator: Emulator, auth: dict[str, str], iccid: str
+) -> None:
+    client.post(f"/_mockbsc/sims/{iccid}/attach")
+    volume = client.get(f"{API}/v1/sims/{iccid}/quota/data", headers=auth).json()["volume"]
+    low = client.post(f"/_mockbsc/sims/{iccid}/consume", json={"data_mb": volume - 50})
+    assert low.json()["quota_status"] == 1
+    sim = client.get(f"{API}/v1/sims/{iccid}", headers=auth).json()
+    assert sim["quota_status"]["description"] == "Less than 20% available"
+    empty = client.post(f"/_mockbsc/sims/{iccid}/consume", json={"data_mb": 60})
+    assert empty.json() == {"iccid": iccid, "volume": 0, "quota_status": 2}
+    types = event_types(client, auth, iccid)
+    assert "Data Quota Threshold reached" in types and types[-2:] == [
+        "Data Quota used up", "Delete PDP Context"]
+    refused = client.post(f"/_mockbsc/sims/{iccid}/consume", json={"data_mb": 1})
+    assert refused.status_code == 409
+    today = client.get(f"{API}/v1/sims/{iccid}/usage", headers=auth).json()["stats"][0]
+    assert float(today["data"]["volume"]) >= volume - 1e-6
+
+
+def test_reset_is_queued_then_drops_and_reattaches(
+    client: TestClient, emulator: Emulator, auth: dict[str, str], iccid: str
+) -> None:
+    client.post(f"/_mockbsc/sims/{iccid}/attach")
+    response = client.post(f"{API}/v1/sims/{iccid}/reset", headers=auth)
+    assert response.status_code == 201 and response.content == b""
+    assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "ONLINE"
+    emulator.advance(120)
+    assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "OFFLINE"
+    emulator.advance(10)
+    assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "ONLINE"
+    types = event_types(client, auth, iccid)
+    start = types.index("Connectivity reset requested")
+    assert types[start:] == [
+        "Connectivity reset requested", "SIM suspension", "Delete PDP Context",
+        "Purge GPRS location", "Purge location", "Endpoint disabled", "Endpoint enabled",
+        "SIM activation", "Update location", "Update GPRS location", "Create PDP Context"]
+
+
+def test_disabled_sim_cannot_attach(client: TestClient, emulator: Emulator,
+                                    auth: dict[str, str], iccid: str) -> None:
+    client.put(f"{API}/v1/sims/{iccid}", json={"status": "Disabled"}, headers=auth)
+    emulator.advance(2)
+    response = client.post(f"/_mockbsc/sims/{iccid}/attach")
+    assert response.status_code == 409
+    assert "disabled" in response.json()["message"]
+
+
+def test_clock_control_and_reset(client: TestClient, auth: dict[str, str], iccid: str) -> None:
+    clock = client.get("/_mockbsc/clock").json()
+    assert clock["mode"] == "manual"
+    moved = client.post("/_mockbsc/clock/advance", json={"seconds": 86400}).json()
+    assert moved["offset_seconds"] == 86400
+    assert client.post("/_mockbsc/clock/advance", json={"seconds": -1}).status_code == 400
+    back = client.post("/_mockbsc/clock/set", json={"now": clock["now"]})
+    assert back.status_code == 409
+    client.put(f"{API}/v1/sims/{iccid}", json={"label": "changed"}, headers=auth)
+    client.post("/_mockbsc/clock/advance", json={"seconds": 5})
+    assert client.post("/_mockbsc/reset").json()["status"] == "reset"
+    assert client.get(f"{API}/v1/sims", headers=auth).status_code == 401  # tokens are gone
+
+
+def test_same_seed_same_fleet_other_seed_other_fleet() -> None:
+    from mockbsc.config import Settings
+    from mockbsc.seed import load_scenario
+
+    def fleet(seed: int) -> list[tuple[str, str, float, str]]:
+        emulator = Emulator(Settings(clock="manual", seed=seed), load_scenario())
+        return [(s.iccid, s.status.value, s.data_quota.volume, s.imei or "")
+                for s in emulator.sims.all()]
+
+    assert fleet(7) == fleet(7)
+    assert fleet(7) != fleet(8)
