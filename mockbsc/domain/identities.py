@@ -15,16 +15,14 @@ MSISDN_PREFIX = "882285"
 IP_BASE = int(ipaddress.IPv4Address("10.210.176.1"))
 
 
+_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # a digit doubled, minus 9 when above 9
+
+
 def luhn_digit(digits: str) -> str:
     """The Luhn check digit that makes `digits + result` pass the Luhn test."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 0:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
+    backwards = digits[::-1]  # every other digit from the right is doubled, starting there
+    total = sum(map(_DOUBLED.__getitem__, map(int, backwards[0::2])))
+    total += sum(map(int, backwards[1::2]))
     return str((10 - total % 10) % 10)
 
 
@@ -47,4 +45,7 @@ def imei_for(tac: str, serial: int) -> str:
 
 def static_ip(index: int) -> str:
     """The fleet's static private addresses, one per SIM, as the platform hands them out."""
-    return str(ipaddress.IPv4Address(IP_BASE + index))
+    n = IP_BASE + index
+    if not 0 <= n <= 0xFFFFFFFF:
+        return str(ipaddress.IPv4Address(n))  # raises AddressValueError as it always did
+    return f"{n >> 24}.{(n >> 16) & 255}.{(n >> 8) & 255}.{n & 255}"
