@@ -24,6 +24,15 @@ SERVE_FLAGS = {
     "reset_delay": "seconds until a queued connectivity reset runs (default 120)",
     "order_step": "seconds between an order's status steps (default 300)",
     "sms_delivery_delay": "seconds from attach to SMS delivery (default 3)",
+    "sms_forward_url": "URL receiving the default organisation's MO SMS (POST) and delivery "
+                       "reports (PATCH)",
+    "webhook_first_retry": "seconds from a failed webhook attempt to the first retry "
+                           "(default 300)",
+    "webhook_backoff": "factor by which each later retry waits longer (default 2)",
+    "webhook_max_interval": "longest wait between two retries in seconds (default 14400)",
+    "webhook_window": "seconds after which an unacknowledged webhook is given up (default 86400)",
+    "webhook_timeout": "timeout of one webhook call in seconds (default 5)",
+    "webhook_concurrency": "webhook calls in flight at once, at most (default 8)",
     "unknown_sim": "answer to an unknown ICCID on GET /v1/sims/{iccid}: 404 (default) or empty",
     "max_body_bytes": "largest accepted request body (default 1048576)",
     "log_level": "uvicorn log level (default info)",

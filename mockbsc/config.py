@@ -33,6 +33,15 @@ class Settings:
     reattach_delay: float = 10.0
     order_step: float = 300.0
     sms_delivery_delay: float = 3.0
+    # SMS forwarding: the default organisation's URL (beats the fixtures) and the retry
+    # schedule of deliveries the receiver does not acknowledge with a 2xx (all in seconds).
+    sms_forward_url: str | None = None
+    webhook_first_retry: float = 300.0
+    webhook_backoff: float = 2.0
+    webhook_max_interval: float = 14400.0
+    webhook_window: float = 86400.0
+    webhook_timeout: float = 5.0
+    webhook_concurrency: int = 8
     unknown_sim: UnknownSimMode = "404"
     tick_interval: float = 0.2
     max_body_bytes: int = 1024 * 1024
@@ -93,6 +102,11 @@ def _check(name: str, value: object) -> None:
         raise SettingsError(f"{name}: '{value}' is not one of {', '.join(choices[name])}")
     if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
         raise SettingsError(f"{name}: {value} must not be negative")
+    if name in ("webhook_backoff", "webhook_concurrency") and isinstance(value, int | float) \
+            and value < 1:
+        raise SettingsError(f"{name}: {value} must be at least 1")
+    if name == "sms_forward_url" and value and not str(value).startswith(("http://", "https://")):
+        raise SettingsError(f"sms_forward_url: '{value}' is not an http(s) URL")
     if name == "port" and isinstance(value, int) and value > 65535:
         raise SettingsError(f"port: {value} is not a TCP port")
     if name == "users" and isinstance(value, tuple):

@@ -27,6 +27,7 @@ from mockbsc.api.operation import Handler, build_endpoint, get_emulator
 from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
 from mockbsc.config import Settings
 from mockbsc.contract import BSC_CONTRACT, CONTROL_CONTRACT, Contract
+from mockbsc.delivery import ensure_sender
 from mockbsc.domain.emulator import Emulator
 from mockbsc.seed import load_scenario
 
@@ -53,7 +54,7 @@ def contract_routes(contract: Contract, handlers: Mapping[str, Handler],
 
 
 def create_app(emulator: Emulator | None = None) -> Starlette:
-    emulator = emulator or build_emulator()
+    emulator = ensure_sender(emulator or build_emulator())
     bsc = Contract.load(BSC_CONTRACT)
     control = Contract.load(CONTROL_CONTRACT)
     routes = contract_routes(bsc, BSC_HANDLERS, {"postAccessTokenPOST": "auth"})
@@ -109,5 +110,8 @@ async def _pump(app: Starlette) -> None:
         await anyio.sleep(emulator.settings.tick_interval)
         try:
             emulator.run_due()
+            if ensure_sender(emulator).deliveries_due():
+                # Webhook calls wait on receivers: a worker thread, never the event loop.
+                await anyio.to_thread.run_sync(emulator.deliver_due, abandon_on_cancel=True)
         except Exception:  # keep pumping; the error is kept for check()
             LOG.exception("scheduled work failed")

@@ -6,7 +6,7 @@ operation, so the contract and the code cannot drift apart.
 
 from __future__ import annotations
 
-from mockbsc.api.handlers import auth, control, orders, sims, sms
+from mockbsc.api.handlers import auth, control, forwarding, orders, sims, sms
 from mockbsc.api.operation import Handler
 
 BSC_HANDLERS: dict[str, Handler] = {
@@ -47,6 +47,8 @@ CONTROL_HANDLERS: dict[str, Handler] = {
     "consumeData": control.consume_data,
     "listOrgs": control.list_orgs,
     "setSmsForwarding": control.set_sms_forwarding,
+    "sendMoSms": forwarding.send_mo_sms,
+    "listWebhookDeliveries": forwarding.list_webhook_deliveries,
     "listRequests": control.list_requests,
     "clearRequests": control.clear_requests,
 }

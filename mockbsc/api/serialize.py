@@ -21,6 +21,7 @@ from mockbsc.domain.models import (
 )
 from mockbsc.domain.sms import Sms
 from mockbsc.domain.usage import UsageReport
+from mockbsc.domain.webhooks import Attempt, Delivery, DeliveryKind, WebhookMessage
 
 JSON = dict[str, Any]
 
@@ -261,3 +262,72 @@ def product(p: Product) -> JSON:
         "one_time_charges": charges(p.one_time_charges),
         "recurring_charges": charges(p.recurring_charges),
     }
+
+
+# ---- SMS forwarder (BSC guide §4.1 delivery report, §4.2 MO SMS) ---------------------------
+# The guide shows every id, `pid` and `dcs` as strings and only `partno`/`total` as numbers;
+# dates are `YYYY-MM-DD HH:MM:SS` in GMT.
+
+
+def endpoint_id(iccid: str) -> str:
+    """The platform's endpoint id of a SIM (the id `status` shows in its PDP context)."""
+    return iccid[-8:]
+
+
+def webhook_body(message: WebhookMessage) -> JSON:
+    m = message.sms
+    endpoint = {"id": endpoint_id(m.iccid), "name": m.iccid}
+    organisation = {"id": str(message.org_id)}
+    if message.kind is DeliveryKind.DLR:
+        return {
+            "status": {"status": m.status.description, "id": str(int(m.status))},
+            "endpoint": endpoint,
+            "submit_date": local_time(m.submit_date),
+            "organisation": organisation,
+            "final_date": local_time(m.final_date or m.submit_date),
+            "id": str(m.id),
+        }
+    return {
+        "multi_part_info": {"partno": m.part_no, "total": m.parts,
+                            "identifier": str(m.reference or m.id)},
+        "payload": m.payload,
+        "submit_date": local_time(m.submit_date),
+        "dest_address": m.dest_address or "",
+        "organisation": organisation,
+        "pid": "0",
+        "id": str(m.id),
+        "endpoint": endpoint,
+        "source_address": m.source_address,
+        "dcs": str(m.dcs),
+    }
+
+
+def iso(moment: datetime) -> str:
+    """Control-API instants: ISO 8601 with `Z`."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _attempt(a: Attempt, body: JSON) -> JSON:
+    return compact({
+        "at": iso(a.at), "method": a.method, "url": a.url, "body": body,
+        "response_status": a.status, "error": a.error, "duration_ms": a.duration_ms,
+        "next_attempt": iso(a.next_attempt) if a.next_attempt else None,
+    })
+
+
+def delivery(d: Delivery) -> JSON:
+    body = webhook_body(d.message)
+    return compact({
+        "id": str(d.id),
+        "kind": d.kind.value,
+        "method": d.kind.method,
+        "url": d.url,
+        "iccid": d.iccid,
+        "sms_id": d.message.sms.id,
+        "org_id": d.message.org_id,
+        "body": body,
+        "status": d.status.value,
+        "created": iso(d.created),
+        "next_attempt": iso(d.next_attempt) if d.next_attempt else None,
+        "attempts": [_attempt(a, body) for a in d.attempts],
+    })

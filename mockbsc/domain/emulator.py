@@ -46,6 +46,7 @@ from mockbsc.domain.scheduler import Job, Scheduler
 from mockbsc.domain.sms import SmsCenter
 from mockbsc.domain.tokens import TokenStore
 from mockbsc.domain.usage import UsageLedger, UsageReport
+from mockbsc.domain.webhooks import RetryPolicy, Sender, WebhookDispatcher, run_timeline
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -82,7 +83,8 @@ def make_clock(settings: Settings) -> Clock:
 class Emulator:
     """Aggregate root; the HTTP layer calls only these methods."""
 
-    def __init__(self, settings: Settings, scenario: Scenario, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, scenario: Scenario, clock: Clock | None = None,
+                 sender: Sender | None = None) -> None:
         self.settings = settings
         self.scenario = scenario
         self.clock = clock or make_clock(settings)
@@ -96,6 +98,8 @@ class Emulator:
             scenario.products, TopUpPrice(scenario.topup_price_net, scenario.currency)
         )
         self.sms = SmsCenter()
+        self.webhooks = WebhookDispatcher(retry_policy(settings), self.lock, self._forward_url)
+        self.sender = sender  # None: webhook deliveries stay queued (pure domain use)
         self.scheduler = Scheduler()
         self.orgs: dict[int, Organisation] = {}
         self.errors: list[BaseException] = []
@@ -113,6 +117,9 @@ class Emulator:
         from mockbsc.domain.messaging import Messaging
 
         self.messaging = Messaging(self)
+        from mockbsc.domain.forwarding import SmsForwarder
+
+        self.forwarder = SmsForwarder(self)
         self.reset()
 
     # ----------------------------------------------------------------- state and time
@@ -124,7 +131,8 @@ class Emulator:
         if seed is not None or sims is not None:
             self.settings = _replace(self.settings, seed=seed, sims=sims)
         self.tokens.clear_tokens()
-        for store in (self.sims, self.events, self.usage, self.orders, self.sms, self.scheduler):
+        for store in (self.sims, self.events, self.usage, self.orders, self.sms, self.scheduler,
+                      self.webhooks):
             store.clear()
         self._pending.clear()
         self.errors.clear()
@@ -134,7 +142,10 @@ class Emulator:
         words = label_words(self.settings.seed)
         index = 0
         for spec in self._org_specs():
-            self.orgs[spec.id] = Organisation(spec.id, spec.name, spec.sms_forward_url)
+            url = spec.sms_forward_url
+            if spec.id == self.scenario.default_org_id and self.settings.sms_forward_url:
+                url = self.settings.sms_forward_url  # --sms-forward-url beats the fixtures
+            self.orgs[spec.id] = Organisation(spec.id, spec.name, url)
             for sim in generate_sims(spec, spec.sims, self.settings.seed, now,
                                      self.scenario.mix, index, labels=words):
                 self.sims.add(sim)
@@ -172,22 +183,46 @@ class Emulator:
 
     @locked
     def run_due(self) -> int:
-        """Run every job due by now; returns how many ran."""
+        """Run every job due by now; returns how many ran. Sends nothing (safe in a request)."""
         return self._run_until(self.clock.now())
 
-    @locked
+    def deliver_due(self) -> int:
+        """Run due jobs and send the webhook attempts due by now (blocks on the receivers:
+        call it from a worker thread, never from request handling)."""
+        with self.lock:
+            now = self.clock.now()
+        return run_timeline(self, now, self.sender, self._idle_wait())
+
+    def deliveries_due(self) -> bool:
+        with self.lock:
+            due = self.webhooks.next_due()
+            return self.sender is not None and due is not None and due <= self.clock.now()
+
     def advance(self, seconds: float) -> int:
-        """Move time forward, running each job that falls due at its own moment."""
-        target = self.clock.now() + timedelta(seconds=seconds)
-        ran = self._run_until(target)
-        self._move_to(target)
+        """Move time forward, running each job and sending each webhook attempt that falls
+        due at its own moment (attempts go out through the sender, outside the lock)."""
+        with self.lock:
+            target = self.clock.now() + timedelta(seconds=seconds)
+        ran = run_timeline(self, target, self.sender, self._idle_wait())
+        with self.lock:
+            self._move_to(target)
         return ran
 
-    @locked
     def set_time(self, moment: datetime) -> int:
-        ran = self._run_until(moment)
-        self.clock.set(moment)
+        with self.lock:
+            if moment < self.clock.now():
+                self.clock.set(moment)  # raises ClockError: time never moves back
+        ran = run_timeline(self, moment, self.sender, self._idle_wait())
+        with self.lock:
+            self.clock.set(max(moment, self.clock.now()))
         return ran
+
+    def _idle_wait(self) -> float:
+        return self.settings.webhook_timeout * 2 + 1
+
+    def _forward_url(self, org_id: int) -> str | None:
+        org = self.orgs.get(org_id)
+        return org.sms_forward_url if org else None
 
     def _run_until(self, until: datetime) -> int:
         ran = 0
@@ -434,3 +469,8 @@ def _replace(settings: Settings, **changes: Any) -> Settings:
     import dataclasses
 
     return dataclasses.replace(settings, **{k: v for k, v in changes.items() if v is not None})
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    return RetryPolicy(settings.webhook_first_retry, settings.webhook_backoff,
+                       settings.webhook_max_interval, settings.webhook_window)

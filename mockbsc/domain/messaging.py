@@ -2,7 +2,8 @@
 
 An MT SMS waits in the SMS centre while its device is detached and is delivered a short while
 after the device attaches; undelivered by its expiry it fails, as the platform documents. SMS
-quota is charged for delivered MT SMS only.
+quota is charged for delivered MT SMS only; an SMS whose SIM has no volume left when it would
+be delivered fails. Listeners of `on_final` (the forwarder) send the delivery report.
 """
 
 from __future__ import annotations
@@ -113,6 +114,11 @@ class Messaging:
         if not self._reachable(sim):
             sms.status = SmsStatus.BUFFERED
             sms.retry_count += 1
+            return
+        if sim.sms_quota.level is QuotaLevel.EMPTY:
+            # Volume used up while the SMS waited: the platform blocks it, nothing is billed.
+            sms.status, sms.final_date = SmsStatus.FAILED, now
+            self._finished(sms)
             return
         sms.status = SmsStatus.DELIVERED
         sms.delivery_date = sms.final_date = now
