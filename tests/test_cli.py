@@ -33,7 +33,8 @@ def test_cli_reports_bad_value_without_traceback() -> None:
     result = subprocess.run([sys.executable, "-m", "mockbsc", "serve", "--port", "x"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
-    assert "port" in result.stderr and "Traceback" not in result.stderr
+    assert "port" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_user_flag_adds_an_api_user_to_another_org() -> None:

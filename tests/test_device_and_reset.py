@@ -23,7 +23,8 @@ def test_attach_detach_follow_status_and_connectivity(
     info = client.get(f"{API}/v1/sims/{iccid}/connectivity_info", headers=auth).json()
     assert info["subscriber_info"]["state"] == "not_provided_from_vlr"
     attached = client.post(f"/_mockbsc/sims/{iccid}/attach", json={"country": "PL"})
-    assert attached.status_code == 200 and attached.json()["status"] == "ONLINE"
+    assert attached.status_code == 200
+    assert attached.json()["status"] == "ONLINE"
     status = client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()
     assert status["status"] == "ONLINE"
     assert status["location"]["country"]["iso_code"] == "pl"
@@ -48,7 +49,8 @@ def test_data_use_crosses_thresholds_with_events(
     empty = client.post(f"/_mockbsc/sims/{iccid}/consume", json={"data_mb": 60})
     assert empty.json() == {"iccid": iccid, "volume": 0, "quota_status": 2}
     types = event_types(client, auth, iccid)
-    assert "Data Quota Threshold reached" in types and types[-2:] == [
+    assert "Data Quota Threshold reached" in types
+    assert types[-2:] == [
         "Data Quota used up", "Delete PDP Context"]
     refused = client.post(f"/_mockbsc/sims/{iccid}/consume", json={"data_mb": 1})
     assert refused.status_code == 409
@@ -61,7 +63,8 @@ def test_reset_is_queued_then_drops_and_reattaches(
 ) -> None:
     client.post(f"/_mockbsc/sims/{iccid}/attach")
     response = client.post(f"{API}/v1/sims/{iccid}/reset", headers=auth)
-    assert response.status_code == 201 and response.content == b""
+    assert response.status_code == 201
+    assert response.content == b""
     assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "ONLINE"
     emulator.advance(120)
     assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "OFFLINE"

@@ -62,7 +62,8 @@ def test_sim_fields_have_the_recorded_shapes(client: TestClient, auth: dict[str,
         assert re.fullmatch(r"8988280666\d{9}", sim["iccid"])
         assert sim["iccid_with_luhn"].startswith(sim["iccid"])
         assert luhn_valid(sim["iccid_with_luhn"])
-        assert sim["imsi"].startswith("901405") and sim["msisdn"].startswith("882285")
+        assert sim["imsi"].startswith("901405")
+        assert sim["msisdn"].startswith("882285")
         assert sim["imsi"][-9:] == sim["msisdn"][-9:]
         assert sim["iccid"][-8:] == sim["imsi"][-8:]
         assert TIMESTAMP.match(sim["activation_date"])
@@ -175,17 +176,21 @@ def test_quotas_use_the_recorded_formats(
 ) -> None:
     data = client.get(f"{API}/v1/sims/{iccid}/quota/data", headers=auth).json()
     sms = client.get(f"{API}/v1/sims/{iccid}/quota/sms", headers=auth).json()
-    assert LOCAL.match(data["expiry_date"]) and LOCAL.match(data["last_status_change_date"])
-    assert data["total_volume"] == 500 and data["threshold_percentage"] == 20
+    assert LOCAL.match(data["expiry_date"])
+    assert LOCAL.match(data["last_status_change_date"])
+    assert data["total_volume"] == 500
+    assert data["threshold_percentage"] == 20
     assert data["peak_throughput"] == 128000
-    assert sms["total_volume"] == 250 and "peak_throughput" not in sms
+    assert sms["total_volume"] == 250
+    assert "peak_throughput" not in sms
 
 
 def test_usage_is_newest_first_with_a_total_row(
     client: TestClient, emulator: Emulator, auth: dict[str, str], iccid: str
 ) -> None:
     stats = client.get(f"{API}/v1/sims/{iccid}/usage", headers=auth).json()["stats"]
-    assert len(stats) == 15 and stats[-1]["date"] == "TOTAL"
+    assert len(stats) == 15
+    assert stats[-1]["date"] == "TOTAL"
     days = [row["date"] for row in stats[:-1]]
     assert days == sorted(days, reverse=True)
     assert days[0] == emulator.now().date().isoformat()

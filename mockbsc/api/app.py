@@ -10,20 +10,22 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator, Mapping
 
 import anyio
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.journal import JournalMiddleware
-from mockbsc.api.operation import Handler, build_endpoint, get_emulator
+from mockbsc.api.operation import Endpoint, Handler, build_endpoint, get_emulator
 from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
 from mockbsc.config import Settings
 from mockbsc.contract import BSC_CONTRACT, CONTROL_CONTRACT, Contract
@@ -49,8 +51,43 @@ def contract_routes(contract: Contract, handlers: Mapping[str, Handler],
         if handler is None:
             raise LookupError(f"operation {op.id} has no handler")
         endpoint = build_endpoint(op, handler, envelope_of.get(op.id, "api"), base)
-        routes.append(Route(base + op.path, endpoint, methods=[op.method], name=op.id))
+        path = route_path(op.path, [o.path for o in contract.operations.values()])
+        routes.append(Route(base + path, endpoint, methods=[op.method], name=op.id))
     return routes
+
+
+class _NotLiteral(Convertor[str]):
+    regex = "[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+def route_path(template: str, all_paths: list[str]) -> str:
+    """`template` with each parameter barred from a literal sibling's value.
+
+    `/v1/sims/topup` (POST only) and `/v1/sims/{iccid}` share a shape; without this a
+    `PUT /v1/sims/topup` would reach updateSim as ICCID "topup" instead of getting a 405.
+    """
+    segments = template.split("/")
+    for index, segment in enumerate(segments):
+        if not (segment.startswith("{") and segment.endswith("}")):
+            continue
+        literals = sorted({
+            other.split("/")[index] for other in all_paths
+            if len(other.split("/")) == len(segments)
+            and other.split("/")[:index] == segments[:index]
+            and "{" not in other.split("/")[index]
+        })
+        if literals:
+            name = "not_" + "_".join(literals)
+            regex = "(?!(?:" + "|".join(map(re.escape, literals)) + ")(?:/|$))[^/]+"
+            register_url_convertor(name, type(name, (_NotLiteral,), {"regex": regex})())
+            segments[index] = "{" + segment[1:-1] + ":" + name + "}"
+    return "/".join(segments)
 
 
 def create_app(emulator: Emulator | None = None) -> Starlette:
@@ -79,7 +116,7 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
         current = get_emulator(request)  # the live server may have swapped it in a reset
         if status == 500:
             current.errors.append(exc)
-        headers = dict(exc.headers or {}) if isinstance(exc, HTTPException) else None
+        headers = {"Allow": _allowed_methods(request)} if status == 405 else None
         return error_response(envelope, status, message, path=request.url.path,
                               now=current.now(), headers=headers)
 
@@ -93,11 +130,21 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
     return app
 
 
-def _api_docs(contract: Contract) -> Handler:  # type: ignore[return]
+def _api_docs(contract: Contract) -> Endpoint:
     async def api_docs(request: Request) -> Response:
         return Response(contract.json_bytes, media_type="application/json")
 
-    return api_docs  # type: ignore[return-value]
+    return api_docs
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path: one path has one Route per operation."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if isinstance(route, Route) and match is not Match.NONE and route.methods:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 async def _pump(app: Starlette) -> None:

@@ -11,7 +11,7 @@ from datetime import datetime
 from mockbsc.domain import events as ev
 from mockbsc.domain.errors import ConflictError
 from mockbsc.domain.events import EventLog
-from mockbsc.domain.models import QuotaLevel, Quota, Sim, SimStatus
+from mockbsc.domain.models import Quota, QuotaLevel, Sim, SimStatus
 from mockbsc.domain.usage import UsageLedger
 
 RX_SHARE = 0.8  # devices mostly download; the split only matters for usage rows
@@ -72,7 +72,7 @@ class RadioNetwork:
         charged = min(megabytes, quota.volume)
         self.usage.add_data(sim.iccid, at.date(), charged * RX_SHARE, charged * (1 - RX_SHARE))
         self._charge(sim, quota, charged, at, data=True)
-        if quota.level is QuotaLevel.EMPTY:
+        if quota.volume <= 0:
             # The platform blocks data when the volume is used up: the session ends.
             self.close_session(sim, at)
         return charged
