@@ -8,13 +8,12 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-from starlette.testclient import TestClient
-
 from schemathesis.specs.openapi.checks import (
     ignored_auth,
     missing_required_header,
     positive_data_acceptance,
 )
+from starlette.testclient import TestClient
 
 from mockbsc.api.app import create_app
 from mockbsc.config import Settings
