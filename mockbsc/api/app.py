@@ -24,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 
 from mockbsc.api.errors import Envelope, error_response
+from mockbsc.api.explorer import explorer_routes
 from mockbsc.api.journal import JournalMiddleware
 from mockbsc.api.operation import Endpoint, Handler, build_endpoint, get_emulator
 from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
@@ -123,6 +124,7 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(JournalMiddleware)],
                     exception_handlers={404: http_error, 405: http_error, 500: http_error})
+    app.router.routes.extend(explorer_routes(bsc, control))  # `/`: Swagger UI
     app.state.emulator = emulator
     app.state.bsc_contract = bsc
     app.state.control_contract = control
