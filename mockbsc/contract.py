@@ -123,6 +123,9 @@ class Operation:
         return bool(self.body_media_types)
 
 
+_LOADED: dict[tuple[type[Contract], str, int, int], Contract] = {}
+
+
 class Contract:
     """One OpenAPI document: its JSON form (served as api-docs) and its operations."""
 
@@ -140,8 +143,18 @@ class Contract:
 
     @classmethod
     def load(cls, name: str, explicit: str | Path | None = None) -> Contract:
-        text = contract_path(name, explicit).read_text(encoding="utf-8")
-        return cls(yaml.load(text, Loader=_YAML_LOADER))  # a safe loader (CSafeLoader)
+        """The contract, parsed once per file version and process (treat it as read-only).
+
+        Parsing and compiling takes ~40 ms; a test session builds an app for every test.
+        """
+        path = contract_path(name, explicit)
+        stat = path.stat()
+        key = (cls, str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+        loaded = _LOADED.get(key)
+        if loaded is None:
+            text = path.read_text(encoding="utf-8")
+            loaded = _LOADED[key] = cls(yaml.load(text, Loader=_YAML_LOADER))  # a safe loader
+        return loaded
 
     @cached_property
     def json_bytes(self) -> bytes:
