@@ -46,7 +46,12 @@ class Call:
     query: dict[str, Any]
     body: Any
     token: Token | None
-    api_base: str
+    api_path: str
+
+    @property
+    def api_base(self) -> str:
+        """The API's absolute base URL as the client addressed it (for `Location` headers)."""
+        return str(self.request.base_url).rstrip("/") + self.api_path
 
     @property
     def org_id(self) -> int:
@@ -87,8 +92,7 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
             raw = await _read_body(request, emulator.settings.max_body_bytes)
             present, body = _parse_body(op, request, raw)
             path, query = _validate(op, request, body, present)
-            base = str(request.base_url).rstrip("/") + api_base
-            call = Call(request, emulator, op, path, query, body, token, base)
+            call = Call(request, emulator, op, path, query, body, token, api_base)
             if offload:
                 return await anyio.to_thread.run_sync(handler, call)
             return handler(call)
@@ -140,8 +144,15 @@ def _authenticate(request: Request, emulator: Emulator, op: Operation) -> Token 
     return emulator.verify_token(value.strip())
 
 
+_HTTP1 = ("1.0", "1.1")
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+    headers = request.headers
+    declared = headers.get("content-length")
+    if (declared is None and "transfer-encoding" not in headers
+            and request.scope.get("http_version") in _HTTP1):
+        return b""  # HTTP/1.x without length or chunking has no body (RFC 9112 §6.3)
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge()
     chunks = []

@@ -22,17 +22,35 @@ SECURITY_HEADERS = {
 }
 
 
+_SECURITY_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                 for k, v in SECURITY_HEADERS.items()]
+_SET_BY_STARLETTE = ("content-length", "content-type")
+
+
+def _response(body: bytes, status: int, headers: Mapping[str, str] | None,
+              media_type: str) -> Response:
+    """`Response(body, status, {**SECURITY_HEADERS, **headers}, media_type)`, the same bytes on
+    the wire, without encoding the fixed security headers again for every response."""
+    if headers and any(k in SECURITY_HEADERS or k.lower() in _SET_BY_STARLETTE for k in headers):
+        return Response(body, status, {**SECURITY_HEADERS, **headers}, media_type)
+    response = Response(body, status, None, media_type)
+    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()] \
+        if headers else []
+    response.raw_headers[:0] = _SECURITY_RAW + extra
+    return response
+
+
 def json_response(
     content: Any, status: int = 200, headers: Mapping[str, str] | None = None,
     media_type: str = JSON_UTF8,
 ) -> Response:
     body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(body, status, {**SECURITY_HEADERS, **(headers or {})}, media_type)
+    return _response(body, status, headers, media_type)
 
 
 def empty_response(status: int, headers: Mapping[str, str] | None = None) -> Response:
     """An action's answer: no body, `Content-Type: application/json`, as on the wire."""
-    return Response(b"", status, {**SECURITY_HEADERS, **(headers or {})}, "application/json")
+    return _response(b"", status, headers, "application/json")
 
 
 def page_headers(page: Page[Any]) -> dict[str, str]:
