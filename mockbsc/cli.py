@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from mockbsc import __version__
 from mockbsc.config import Settings, SettingsError
+from mockbsc.contractkit import cli as contract_cli
 
 SERVE_FLAGS = {
     "host": "address to bind (default 127.0.0.1; 0.0.0.0 in Docker)",
@@ -50,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         serve.add_argument("--" + name.replace("_", "-"), dest=name, help=help_text)
     serve.add_argument("--user", dest="users", action="append", metavar="USER:PASSWORD[:ORG]",
                        help="add an API user (to organisation ORG, made if missing); repeatable")
+    contract_cli.add_parser(commands)
     return parser
 
 
@@ -80,8 +82,13 @@ def serve(settings: Settings) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []  # for `contract`: schemathesis's
+    argv = argv[: argv.index("--")] if "--" in argv else argv
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.command == "contract":
+        return contract_cli.main(args, extra)
     try:
         settings = settings_from(args, dict(os.environ))
     except SettingsError as exc:

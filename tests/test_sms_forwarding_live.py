@@ -1,16 +1,21 @@
-"""Webhook sending never blocks the API: on a real uvicorn server, a receiver that calls the
-mock back before it answers (as many do: "fetch the SMS the report is about") gets served,
-while the clock advance that sends it is still waiting for its answer."""
+"""Webhook sending over real sockets: it never blocks the API (a receiver may call the mock
+back before it answers, as many do: "fetch the SMS the report is about"), each call has a
+timeout, and no more than the configured number of calls are in flight at once."""
 
 from __future__ import annotations
 
+import socket
 import threading
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 
 from mockbsc import MockBSCServer, Settings
+from mockbsc.delivery import HttpSender
+from mockbsc.domain.emulator import Emulator
+from mockbsc.seed import load_scenario
 
 
 def test_receiver_calling_the_api_back_while_a_delivery_is_under_way() -> None:
@@ -49,6 +54,61 @@ def test_receiver_calling_the_api_back_while_a_delivery_is_under_way() -> None:
             assert seen == [200]
             assert [d["status"] for d in deliveries] == ["delivered"]
             assert deliveries[0]["attempts"][0]["duration_ms"] < 4000
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+
+
+def test_a_receiver_that_never_answers_times_out_and_is_retried() -> None:
+    with socket.socket() as silent:  # accepts connections (backlog) but never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/sms"
+        settings = Settings(clock="manual", sms_forward_url=url, webhook_timeout=0.2)
+        emulator = Emulator(settings, load_scenario(), sender=HttpSender.from_settings(settings))
+        sim = next(s for s in emulator.sims.all() if s.org_id == 4321 and s.device.attached)
+        emulator.forwarder.send_mo(sim.iccid, "ping")
+        emulator.advance(0)
+        [delivery] = emulator.webhooks.listing()
+        [attempt] = delivery.attempts
+        assert attempt.error == "timeout after 0.2 s"
+        assert attempt.next_attempt is not None
+        assert attempt.next_attempt - attempt.at == timedelta(minutes=5)
+
+
+def test_sender_keeps_at_most_its_concurrency_in_flight() -> None:
+    lock = threading.Lock()
+    current, peak = [0], [0]
+
+    class Slow(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            with lock:
+                current[0] += 1
+                peak[0] = max(peak[0], current[0])
+            threading.Event().wait(0.1)  # a slow receiver, not a back-off
+            with lock:
+                current[0] -= 1
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{receiver.server_address[1]}/sms"
+        emulator = Emulator(Settings(clock="manual"), load_scenario())
+        sims = [s for s in emulator.sims.all() if s.device.attached][:6]
+        for sim in sims:
+            emulator.orgs[sim.org_id].sms_forward_url = url
+            emulator.forwarder.send_mo(sim.iccid, "ping")
+        emulator.sender = HttpSender(timeout=5, concurrency=2)
+        emulator.advance(0)
+        statuses = [d.status.value for d in emulator.webhooks.listing()]
+        assert statuses == ["delivered"] * 6
+        assert peak[0] == 2
     finally:
         receiver.shutdown()
         receiver.server_close()
