@@ -14,15 +14,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from mockbsc.fastcheck import Check, compile_check
+
+if TYPE_CHECKING:  # imported when first needed: ~60 ms of start-up, and valid requests
+    from jsonschema import Draft202012Validator  # never need it (see mockbsc.fastcheck)
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 BSC_CONTRACT = "bsc-openapi.yaml"
 CONTROL_CONTRACT = "control-openapi.yaml"
@@ -67,26 +68,39 @@ def contract_path(name: str, explicit: str | Path | None = None) -> Path:
     raise FileNotFoundError(f"contract {name} not found in {[str(c) for c in candidates]}")
 
 
-@dataclass(slots=True)
 class SchemaValidator:
-    """A schema's compiled `jsonschema` validator plus its fast exact predicate.
+    """A schema's `jsonschema` validator plus its fast exact predicate.
 
     `accepts` (see `mockbsc.fastcheck`) answers valid requests without `jsonschema`; it is None
     when the schema uses a keyword the fast path does not decide, and then only `jsonschema`
     runs. Errors always come from `jsonschema`, so messages do not depend on the fast path.
+    The `jsonschema` validator is built on first use.
     """
 
-    jsonschema: Draft202012Validator
-    accepts: Check | None
+    __slots__ = ("_contract", "_pointer", "_validator", "accepts")
+
+    def __init__(self, contract: Contract, pointer: str) -> None:
+        self._contract = contract
+        self._pointer = pointer
+        self._validator: Draft202012Validator | None = None
+        self.accepts: Check | None = compile_check({"$ref": "#" + pointer}, contract.lookup)
+
+    @property
+    def jsonschema(self) -> Draft202012Validator:
+        if self._validator is None:
+            from jsonschema import Draft202012Validator
+
+            self._validator = Draft202012Validator(
+                {"$ref": f"urn:contract#{self._pointer}"}, registry=self._contract.registry
+            )
+        return self._validator
 
     def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
         return self.jsonschema.iter_errors(instance)  # type: ignore[no-any-return]
 
 
 def _compile(contract: Contract, pointer: str) -> SchemaValidator:
-    validator = Draft202012Validator({"$ref": f"urn:contract#{pointer}"},
-                                     registry=contract.registry)
-    return SchemaValidator(validator, compile_check({"$ref": "#" + pointer}, contract.lookup))
+    return SchemaValidator(contract, pointer)
 
 
 def _escape(token: str) -> str:
@@ -131,9 +145,6 @@ class Contract:
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
-        self.registry: Registry[Any] = Registry().with_resource(
-            "urn:contract", Resource.from_contents(document, default_specification=DRAFT202012)
-        )
         self.operations: dict[str, Operation] = {}
         for path, item in document.get("paths", {}).items():
             for method in HTTP_METHODS:
@@ -155,6 +166,16 @@ class Contract:
             text = path.read_text(encoding="utf-8")
             loaded = _LOADED[key] = cls(yaml.load(text, Loader=_YAML_LOADER))  # a safe loader
         return loaded
+
+    @cached_property
+    def registry(self) -> Registry[Any]:
+        """The document as a `referencing` resource, for the `jsonschema` validators."""
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
+        resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
+        registry: Registry[Any] = Registry().with_resource("urn:contract", resource)
+        return registry
 
     @cached_property
     def json_bytes(self) -> bytes:
