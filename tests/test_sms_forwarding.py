@@ -408,3 +408,28 @@ def test_no_forwarding_url_means_no_delivery(client: TestClient, auth: dict[str,
     advance(client, 60)
     assert deliveries(client) == []
     assert sms_of(client, auth, iccid, sms_id)["status"]["description"] == "DELIVERED"
+
+
+def test_pending_messages_follow_a_corrected_url(client: TestClient, iccid: str,
+                                                 receiver: Receiver) -> None:
+    attached(client, iccid)
+    fixed = Receiver()
+    try:
+        receiver.down()
+        [sms_id] = send_mo(client, iccid)
+        advance(client, 0)
+        client.put(f"/_mockbsc/orgs/{ORG}/sms-forwarding", json={"url": fixed.url})
+        advance(client, 300)
+        assert [b["id"] for b in fixed.bodies()] == [str(sms_id)]
+        [delivery] = deliveries(client)
+        assert [a["url"] for a in delivery["attempts"]] == [receiver.url, fixed.url]
+    finally:
+        fixed.down()
+
+
+def test_mo_sms_cannot_be_cancelled(client: TestClient, auth: dict[str, str],
+                                    iccid: str) -> None:
+    attached(client, iccid)
+    [sms_id] = send_mo(client, iccid)
+    response = client.delete(f"{API}/v1/sims/{iccid}/sms/{sms_id}", headers=auth)
+    assert response.status_code == 409
