@@ -36,6 +36,10 @@ SERVE_FLAGS = {
     "webhook_concurrency": "webhook calls in flight at once, at most (default 8)",
     "unknown_sim": "answer to an unknown ICCID on GET /v1/sims/{iccid}: 404 (default) or empty",
     "max_body_bytes": "largest accepted request body (default 1048576)",
+    "rate_limits": "off (default) or platform: 100 requests per 5 min per client on orders "
+                   "and products, 10 per second per organisation on /v1/sims (429)",
+    "admin_token": "close the control API /_mockbsc/*: its calls need 'Bearer TOKEN'",
+    "state_file": "SQLite file: restore the state at start, keep every change durable",
     "log_level": "uvicorn log level (default info)",
 }
 
@@ -51,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
         serve.add_argument("--" + name.replace("_", "-"), dest=name, help=help_text)
     serve.add_argument("--user", dest="users", action="append", metavar="USER:PASSWORD[:ORG]",
                        help="add an API user (to organisation ORG, made if missing); repeatable")
+    serve.add_argument("--fault", dest="faults", action="append", metavar="RULE",
+                       help="inject a fault: JSON rule or '[METHOD] PATH|OPERATION key=value "
+                       "...', e.g. 'GET /v1/sims/{iccid} status=503 times=2'; repeatable")
     contract_cli.add_parser(commands)
     return parser
 
@@ -60,7 +67,25 @@ def settings_from(args: argparse.Namespace, environ: dict[str, str]) -> Settings
     values: dict[str, str | None] = {name: getattr(args, name) for name in SERVE_FLAGS}
     if args.users:
         values["users"] = ",".join([*settings.users, *args.users])
+    if args.faults:
+        values["faults"] = _fault_rules(settings.faults, args.faults)
     return settings.with_text(values)
+
+
+def _fault_rules(configured: str | None, flags: Sequence[str]) -> str:
+    """MOCKBSC_FAULTS plus every --fault, as one JSON array of rules."""
+    import json
+
+    from mockbsc.domain.errors import DomainError
+    from mockbsc.domain.faults import parse_specs
+
+    rules = []
+    try:
+        for text in (configured or "", *flags):
+            rules += parse_specs(text)
+    except DomainError as exc:
+        raise SettingsError(exc.message) from None
+    return json.dumps(rules)
 
 
 def serve(settings: Settings) -> int:

@@ -45,6 +45,13 @@ class Settings:
     unknown_sim: UnknownSimMode = "404"
     tick_interval: float = 0.2
     max_body_bytes: int = 1024 * 1024
+    # Reliability and security (issue 6): injected faults (JSON, or compact specs split by
+    # ';'), the platform's rate limits ("off" or "platform"), the control plane's admin token,
+    # and the SQLite file that keeps the state across restarts.
+    faults: str | None = None
+    rate_limits: str = "off"
+    admin_token: str | None = None
+    state_file: str | None = None
     validate_responses: bool = False
     log_level: str = "info"
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -97,7 +104,8 @@ def _convert(name: str, kind: str, raw: str) -> object:
 
 
 def _check(name: str, value: object) -> None:
-    choices = {"clock": ("system", "manual"), "unknown_sim": ("404", "empty")}
+    choices = {"clock": ("system", "manual"), "unknown_sim": ("404", "empty"),
+               "rate_limits": ("off", "platform")}
     if name in choices and value not in choices[name]:
         raise SettingsError(f"{name}: '{value}' is not one of {', '.join(choices[name])}")
     if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
@@ -109,6 +117,14 @@ def _check(name: str, value: object) -> None:
         raise SettingsError(f"sms_forward_url: '{value}' is not an http(s) URL")
     if name == "port" and isinstance(value, int) and value > 65535:
         raise SettingsError(f"port: {value} is not a TCP port")
+    if name == "faults" and isinstance(value, str):
+        from mockbsc.domain.errors import DomainError
+        from mockbsc.domain.faults import parse_specs
+
+        try:
+            parse_specs(value)
+        except DomainError as exc:
+            raise SettingsError(f"fault: {exc.message}") from None
     if name == "users" and isinstance(value, tuple):
         for user in value:
             if len(str(user).split(":")) not in (2, 3):

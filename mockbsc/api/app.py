@@ -25,6 +25,7 @@ from starlette.routing import Match, Route
 
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.explorer import explorer_routes
+from mockbsc.api.gate import ConnectionDropped
 from mockbsc.api.journal import JournalMiddleware
 from mockbsc.api.operation import Endpoint, Handler, build_endpoint, get_emulator
 from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
@@ -115,7 +116,7 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
                    405: f"Method {request.method} is not allowed on {request.url.path}"}.get(
             status, "Internal Server Error")
         current = get_emulator(request)  # the live server may have swapped it in a reset
-        if status == 500:
+        if status == 500 and not isinstance(exc, ConnectionDropped):  # dropped on purpose
             current.errors.append(exc)
         headers = {"Allow": _allowed_methods(request)} if status == 405 else None
         return error_response(envelope, status, message, path=request.url.path,

@@ -2,7 +2,8 @@
 against the contract, call the thin handler, and turn every failure into its envelope.
 
 Order matters and follows the platform (Spring Security runs before validation): 401 first,
-then 413/415, then 400 for contract violations, then the handler's own errors.
+then injected faults and rate limits (429), then 413/415, then 400 for contract violations,
+then the handler's own errors.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockbsc.api.errors import Envelope, error_response
+from mockbsc.api.gate import ConnectionDropped, admit, check_admin
 from mockbsc.contract import ContractViolation, Operation, Violation, violations_of
 from mockbsc.domain.emulator import Emulator
 from mockbsc.domain.errors import DomainError, UnauthorizedError
@@ -89,6 +91,10 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
             token = _authenticate(request, emulator, op)
             if token is not None:  # for the request journal (api/journal.py)
                 request.scope["mockbsc.org_id"] = token.user.org_id
+            if envelope != "control":
+                refused = await admit(request, emulator, op, token, api_base, envelope)
+                if refused is not None:
+                    return refused
             raw = await _read_body(request, emulator.settings.max_body_bytes)
             present, body = _parse_body(op, request, raw)
             path, query = _validate(op, request, body, present)
@@ -109,6 +115,8 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
                 return _error(request, emulator, envelope, 400, "Content-Type not supported",
                               code="UnsupportedContentTypeError")
             return _error(request, emulator, envelope, 415, str(exc))
+        except ConnectionDropped:
+            raise  # an injected fault: no answer at all (api/gate.py)
         except Exception as exc:  # an emulator bug: answer 500, and make tests fail on it
             LOG.exception("unexpected error in %s", op.id)
             emulator.errors.append(exc)
@@ -133,6 +141,9 @@ def _summary(exc: ContractViolation) -> str:
 
 
 def _authenticate(request: Request, emulator: Emulator, op: Operation) -> Token | None:
+    if op.security == "AdminToken":
+        check_admin(request, emulator, op)
+        return None
     if op.security != "BearerAuthentication":
         return None
     header = request.headers.get("authorization")

@@ -6,7 +6,7 @@ operation, so the contract and the code cannot drift apart.
 
 from __future__ import annotations
 
-from mockbsc.api.handlers import auth, control, forwarding, orders, sims, sms
+from mockbsc.api.handlers import auth, control, faults, forwarding, orders, sims, sms
 from mockbsc.api.operation import Handler
 
 BSC_HANDLERS: dict[str, Handler] = {
@@ -51,4 +51,10 @@ CONTROL_HANDLERS: dict[str, Handler] = {
     "listWebhookDeliveries": forwarding.list_webhook_deliveries,
     "listRequests": control.list_requests,
     "clearRequests": control.clear_requests,
+    "listFaults": faults.list_faults,
+    "addFault": faults.add_fault,
+    "clearFaults": faults.clear_faults,
+    "getFault": faults.get_fault,
+    "replaceFault": faults.replace_fault,
+    "deleteFault": faults.delete_fault,
 }

@@ -20,6 +20,7 @@ from mockbsc.domain import events as ev
 from mockbsc.domain.clock import Clock, ManualClock, SystemClock
 from mockbsc.domain.errors import ConflictError, NotFoundError
 from mockbsc.domain.events import EventLog
+from mockbsc.domain.faults import FaultBook, parse_specs
 from mockbsc.domain.fleet import Page, SimRegistry
 from mockbsc.domain.history import materialize
 from mockbsc.domain.journal import RequestJournal
@@ -41,6 +42,7 @@ from mockbsc.domain.models import (
 from mockbsc.domain.network import RadioNetwork
 from mockbsc.domain.networks import network_by
 from mockbsc.domain.orders import OrderBook, TopUpPrice
+from mockbsc.domain.ratelimit import RateLimiter
 from mockbsc.domain.scenario import OrgSpec, Scenario
 from mockbsc.domain.scheduler import Job, Scheduler
 from mockbsc.domain.sms import SmsCenter
@@ -104,6 +106,8 @@ class Emulator:
         self.orgs: dict[int, Organisation] = {}
         self.errors: list[BaseException] = []
         self.journal = RequestJournal()
+        self.faults = FaultBook("/management-api")
+        self.limits = RateLimiter(settings.rate_limits)
         self._pending: dict[int, SimChanges] = {}
         self._next_change = 1
         self.on_attach: list[Callable[[Sim], None]] = []
@@ -137,6 +141,8 @@ class Emulator:
         self._pending.clear()
         self.errors.clear()
         self.journal.clear()
+        self.faults.load(parse_specs(self.settings.faults or ""))
+        self.limits.clear()
         self.orgs = {}
         now = self.seeded_at = self.clock.now()
         words = label_words(self.settings.seed)

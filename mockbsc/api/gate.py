@@ -1,0 +1,86 @@
+"""What stands between an authenticated call and its handler: injected faults, the
+platform's rate limits, and the admin token of the control plane.
+
+Faults come first (a gateway that fails does not count the call against a limit), then the
+limits. A dropped connection closes the socket without a response, as a crashed load balancer
+would; in process (TestClient, `httpx.ASGITransport`) there is no socket, so the caller gets the
+exception httpx raises for that case over the network.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+import anyio
+import httpx
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockbsc.api.errors import Envelope, error_response
+from mockbsc.contract import Operation
+from mockbsc.domain.emulator import Emulator
+from mockbsc.domain.errors import UnauthorizedError
+from mockbsc.domain.faults import CallInfo, Fault
+from mockbsc.domain.models import Token
+from mockbsc.domain.ratelimit import RateLimited
+
+FAULT_KEY = "mockbsc.fault"  # read by the request journal middleware (api/journal.py)
+NO_RESPONSE = 444  # nginx's "connection closed without response": what the journal records
+OPEN_CONTROL_PATHS = ("/health",)  # liveness probes must work without the admin token
+
+
+class ConnectionDropped(httpx.RemoteProtocolError):
+    """An injected dropped connection, raised to an in-process caller."""
+
+    def __init__(self) -> None:
+        super().__init__("Server disconnected without sending a response.")
+
+
+async def admit(request: Request, emulator: Emulator, op: Operation, token: Token | None,
+                api_base: str, envelope: Envelope) -> Response | None:
+    """None to go on to the handler, or the response (fault, 429) that replaces it."""
+    org_id = token.user.org_id if token is not None else None
+    if emulator.faults:
+        path = request.url.path.removeprefix(api_base)
+        call = CallInfo(op.method, op.path, path, op.id, org_id,
+                        request.path_params.get("iccid"))
+        fault = emulator.faults.pick(call)
+        if fault is not None:
+            request.scope[FAULT_KEY] = fault.label
+            return await _inflict(request, emulator, fault, envelope)
+    try:
+        client = request.client.host if request.client else None
+        emulator.limits.check(op.path, client, org_id, emulator.now())
+    except RateLimited as exc:
+        return error_response(envelope, 429, str(exc), path=request.url.path,
+                              now=emulator.now(), headers={"Retry-After": str(exc.retry_after)})
+    return None
+
+
+async def _inflict(request: Request, emulator: Emulator, fault: Fault,
+                   envelope: Envelope) -> Response | None:
+    if fault.latency:
+        await anyio.sleep(fault.latency)  # the user's chosen delay, in real time
+    if fault.drop:
+        transport = getattr(getattr(request.receive, "__self__", None), "transport", None)
+        if transport is None:
+            raise ConnectionDropped()
+        transport.close()
+        await anyio.sleep(0.01)  # let the server see the connection go before we "answer"
+        return Response(status_code=NO_RESPONSE)
+    if fault.status is None:
+        return None  # latency only: the call then goes on as usual
+    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else None
+    return error_response(envelope, fault.status, fault.message, path=request.url.path,
+                          now=emulator.now(), headers=headers)
+
+
+def check_admin(request: Request, emulator: Emulator, op: Operation) -> None:
+    """With `--admin-token`, the control plane (but `/health`) needs `Bearer <token>`."""
+    expected = emulator.settings.admin_token
+    if not expected or op.path in OPEN_CONTROL_PATHS:
+        return
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+            value.strip().encode(), expected.encode()):
+        raise UnauthorizedError("The control API needs 'Authorization: Bearer <admin token>'")
