@@ -11,10 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+from starlette.testclient import TestClient
 
 from mockbsc import MockBSCServer, Settings
 from mockbsc.delivery import HttpSender
 from mockbsc.domain.emulator import Emulator
+from mockbsc.receiver import WebhookReceiver
 from mockbsc.seed import load_scenario
 
 
@@ -112,3 +114,20 @@ def test_sender_keeps_at_most_its_concurrency_in_flight() -> None:
     finally:
         receiver.shutdown()
         receiver.server_close()
+
+
+def test_the_plugins_webhook_receiver_gets_reports_and_retries(
+        client: TestClient, auth: dict[str, str], iccid: str,
+        mockbsc_webhook_receiver: WebhookReceiver) -> None:
+    receiver = mockbsc_webhook_receiver
+    client.put("/_mockbsc/orgs/4321/sms-forwarding", json={"url": receiver.url})
+    client.post(f"/_mockbsc/sims/{iccid}/attach")
+    receiver.fail_next(1)
+    response = client.post(f"/management-api/v1/sims/{iccid}/sms", headers=auth,
+                           json={"payload": "hello"})
+    assert response.status_code == 201
+    client.post("/_mockbsc/clock/advance", json={"seconds": 3 + 300})
+    first, retry = receiver.requests
+    assert (first.method, first.status, retry.status) == ("PATCH", 500, 200)
+    assert first.body == retry.body
+    assert retry.json()["status"] == {"status": "DELIVERED", "id": "4"}
