@@ -131,3 +131,22 @@ def test_the_plugins_webhook_receiver_gets_reports_and_retries(
     assert (first.method, first.status, retry.status) == ("PATCH", 500, 200)
     assert first.body == retry.body
     assert retry.json()["status"] == {"status": "DELIVERED", "id": "4"}
+
+
+def test_under_the_system_clock_the_pump_delivers_without_any_clock_call() -> None:
+    with WebhookReceiver() as receiver, MockBSCServer(
+            Settings(clock="system", sms_forward_url=receiver.url, tick_interval=0.05)) as server:
+        iccid = next(s.iccid for s in server.emulator.sims.all()
+                     if s.org_id == 4321 and s.status.value == "Enabled")
+        httpx.post(f"{server.url}/_mockbsc/sims/{iccid}/attach")
+        receiver.fail_next(1)
+        response = httpx.post(f"{server.url}/_mockbsc/sims/{iccid}/mo-sms",
+                              json={"payload": "ping"})
+        assert response.status_code == 201
+        [first] = receiver.wait_for(1, timeout=5)
+        assert (first.method, first.status) == ("POST", 500)
+        # The retry is 5 minutes away in emulator time: skip there, the pump does the rest.
+        httpx.post(f"{server.url}/_mockbsc/clock/advance", json={"seconds": 300})
+        _, retry = receiver.wait_for(2, timeout=5)
+        assert retry.status == 200
+        assert retry.body == first.body
