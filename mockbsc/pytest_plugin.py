@@ -19,6 +19,7 @@ Fixtures (all function-scoped unless noted):
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -134,7 +135,9 @@ def mockbsc_client(mockbsc_app: Starlette, mockbsc: Emulator) -> Iterator[TestCl
     At teardown it re-raises the first exception a handler or queued job hit, with its
     traceback, so a mockbsc bug fails the test that triggered it instead of being a bare 500.
     """
-    from starlette.testclient import TestClient
+    with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we ship,
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient  # and users may run with -W error
 
     with TestClient(mockbsc_app, base_url="http://mockbsc") as client:
         yield client

@@ -130,8 +130,10 @@ def test_contract_run_reports_wrong_credentials_in_one_line(
 
 @pytest.mark.slow
 def test_contract_run_against_mockbsc_passes(
-    mockbsc_server: MockBSCServer, capsys: pytest.CaptureFixture[str]
+    mockbsc_server: MockBSCServer, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # schemathesis keeps its crash cache in ./.schemathesis
     code = main(["contract", "--base-url", mockbsc_server.api_url, "--user", "demo",
                  "--password", "demo-password", "--max-examples", "3", "--seed", "1"])
     out = capsys.readouterr().out
@@ -142,8 +144,9 @@ def test_contract_run_against_mockbsc_passes(
 
 @pytest.mark.slow
 def test_contract_run_fails_on_a_server_that_breaks_the_contract(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    monkeypatch.chdir(tmp_path)
     with MockBSCServer(Settings(clock="manual")) as server:
         monkeypatch.setattr(server.emulator, "products", lambda: 42)  # not a product list
         code = main(["contract", "--base-url", server.api_url, "--user", "demo",
