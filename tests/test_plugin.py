@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-# Imported here so the inner in-process runs reuse them: pytester drops modules first imported
-# by an inner run, and re-importing PyYAML's C extension then breaks its loader.
-import mockbsc.api.app  # isort: skip
-import mockbsc.receiver  # isort: skip
-import mockbsc.seed  # noqa: F401  # isort: skip
-import uvicorn  # noqa: F401  # isort: skip
+from tests.warmup import warm_up
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_up() -> None:
+    warm_up()
 
 
 def test_every_fixture_is_provided(pytester: pytest.Pytester) -> None:

@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 
-# Imported here so pytester's in-process runs reuse them (see tests/test_plugin.py).
-import mockbsc.api.app  # isort: skip
-import mockbsc.receiver  # noqa: F401  # isort: skip
+from tests.warmup import warm_up
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 EXAMPLE = re.compile(r"<!-- example: (?P<name>[\w.]+) -->\n```python\n(?P<code>.*?)```", re.S)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_up() -> None:
+    warm_up()
 
 
 def examples() -> list[tuple[str, str]]:

@@ -1,0 +1,29 @@
+"""Load, before pytester's in-process runs, the modules a live HTTP round trip imports lazily.
+
+An in-process `pytester.runpytest()` removes afterwards every module first imported during
+the inner run. httpx/httpcore import their transports lazily, and a re-imported copy raises
+exception classes the outer modules no longer recognise (`httpcore.ConnectError` escaping
+instead of `httpx.ConnectError`); PyYAML's C loader breaks the same way. One real round trip
+here makes those imports happen in the outer process, where they stay.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import httpx
+
+import mockbsc.api.app
+import mockbsc.delivery
+import mockbsc.seed  # noqa: F401
+from mockbsc.config import Settings
+from mockbsc.receiver import WebhookReceiver
+from mockbsc.server import MockBSCServer
+
+
+def warm_up() -> None:
+    with MockBSCServer(Settings(clock="manual")) as server, WebhookReceiver() as receiver:
+        httpx.get(server.url + "/health")
+        httpx.post(receiver.url, json={})
+    with contextlib.suppress(httpx.ConnectError):  # the failure path imports modules too
+        httpx.get(server.url + "/health")
