@@ -28,12 +28,19 @@ JSON = dict[str, Any]
 
 def timestamp(moment: datetime) -> str:
     """`2021-08-26T12:13:06.000+0000`, the format of every date but quota and status dates."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    if moment.year < 1000:  # strftime does not pad such years; keep its output
+        return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
+    # f-string fields instead of strftime: half the cost, and every SIM has a few dates
+    return (f"{moment.year}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+            f"{moment.minute:02d}:{moment.second:02d}.{moment.microsecond // 1000:03d}+0000")
 
 
 def local_time(moment: datetime) -> str:
     """`2031-11-26 00:00:00`, the format of quota and location dates (clients parse it)."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
+    if moment.year < 1000:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    return (f"{moment.year}-{moment.month:02d}-{moment.day:02d} {moment.hour:02d}:"
+            f"{moment.minute:02d}:{moment.second:02d}")
 
 
 def compact(data: JSON) -> JSON:
