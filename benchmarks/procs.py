@@ -1,0 +1,93 @@
+"""Server processes for the benchmarks: start on a free loopback port, wait for health, stop."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def mockbsc_command(port: int, *extra: str) -> list[str]:
+    """`mockbsc serve` as the console script runs it (same interpreter as the suite)."""
+    return [sys.executable, "-c", "import sys; from mockbsc.cli import main; sys.exit(main())",
+            "serve", "--port", str(port), "--log-level", "warning", *extra]
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float) -> float:
+    """Seconds until `url` answered 200; raises if the process dies or time runs out."""
+    started = time.perf_counter()
+    with httpx.Client(timeout=1.0) as client:
+        while True:
+            try:
+                if client.get(url).status_code == 200:
+                    return time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None:
+                raise RuntimeError(f"server exited with {process.returncode} before {url}")
+            if time.perf_counter() - started > timeout:
+                raise TimeoutError(f"{url} not healthy within {timeout} s")
+            time.sleep(0.002)
+
+
+@dataclass(slots=True)
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def rss_mb(self) -> float:
+        return rss_mb(self.process.pid)
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.process.pid)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int, field: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+@contextlib.contextmanager
+def serve(command: Sequence[str], port: int, health: str = "/health",
+          timeout: float = 120.0) -> Iterator[Server]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}{health}", process, timeout)
+        yield Server(process, port)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,95 @@
+"""Start-up figures: `mockbsc serve` to first 200, in-process app creation, reset.
+
+- serve: wall time from spawning the `mockbsc serve` process (default fleet) until
+  `GET /health` first answers 200, polled every 2 ms; median of 5 (1 with --quick: 3).
+- in-process app: `Emulator(Settings(clock="manual"), load_scenario())` plus `create_app()`,
+  what a test's fixture does, measured in a fresh interpreter: the first one (pays the Faker
+  import and contract parsing once per process) and the median of the next 20 (every later
+  test of a session).
+- reset: `emulator.reset()` of the default fleet (70 SIMs), median of 50: what the
+  function-scoped fixtures do between tests on a shared emulator.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks import procs
+from benchmarks.report import Figure
+
+IN_PROCESS = r"""
+import json, statistics, sys, time
+started = time.perf_counter()
+from mockbsc.api.app import create_app
+from mockbsc.config import Settings
+from mockbsc.domain.emulator import Emulator
+from mockbsc.seed import load_scenario
+imported = time.perf_counter()
+
+def make():
+    t = time.perf_counter()
+    emulator = Emulator(Settings(clock="manual"), load_scenario())
+    create_app(emulator)
+    return time.perf_counter() - t, emulator
+
+first, emulator = make()
+warm = [make()[0] for _ in range(20)]
+resets = []
+for _ in range(50):
+    t = time.perf_counter()
+    emulator.reset()
+    resets.append(time.perf_counter() - t)
+print(json.dumps({"import": imported - started, "first": first,
+                  "warm": statistics.median(warm), "reset": statistics.median(resets)}))
+"""
+
+
+def serve_command(port: int) -> list[str]:
+    """The installed `mockbsc` console script next to this interpreter, as users run it."""
+    script = Path(sys.executable).parent / "mockbsc"
+    if script.exists() or shutil.which("mockbsc"):
+        return [str(script if script.exists() else shutil.which("mockbsc")), "serve",
+                "--port", str(port), "--log-level", "warning"]
+    return procs.mockbsc_command(port)
+
+
+def time_to_first_200() -> float:
+    port = procs.free_port()
+    started = time.perf_counter()
+    process = subprocess.Popen(serve_command(port), cwd=procs.ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        procs.wait_healthy(f"http://127.0.0.1:{port}/health", process, 30)
+        return time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def measure(quick: bool, log: Callable[[str], None]) -> list[Figure]:
+    runs = [time_to_first_200() for _ in range(3 if quick else 5)]
+    serve = statistics.median(runs)
+    log("serve to first 200: " + ", ".join(f"{r * 1000:.0f} ms" for r in runs))
+    done = subprocess.run([sys.executable, "-c", IN_PROCESS], capture_output=True, text=True,
+                          check=True, cwd=procs.ROOT)
+    app = json.loads(done.stdout.strip().splitlines()[-1])
+    log(f"in-process: {app}")
+    return [
+        Figure(f"serve start -> first 200 /health (median of {len(runs)})",
+               f"{serve * 1000:.0f} ms", "<= 500 ms", serve <= 0.5,
+               "runs " + "/".join(f"{r * 1000:.0f}" for r in runs)),
+        Figure("in-process app per test (Emulator + create_app)", f"{app['warm'] * 1000:.1f} ms",
+               "<= 100 ms", app["warm"] <= 0.1, "median of 20 in one process"),
+        Figure("in-process app, first in a process", f"{app['first'] * 1000:.0f} ms",
+               "<= 100 ms", app["first"] <= 0.1,
+               f"after {app['import'] * 1000:.0f} ms of imports; Faker + contract parse once"),
+        Figure("reset between tests (emulator.reset, 70 SIMs)", f"{app['reset'] * 1000:.2f} ms",
+               "<= 5 ms", app["reset"] <= 0.005, "median of 50"),
+    ]

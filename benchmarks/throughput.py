@@ -1,0 +1,138 @@
+"""Requests per second of mockbsc against the reference, both under wrk at 32 connections.
+
+mockbsc runs as `mockbsc serve` (system clock, so every request also runs due work) with a
+fleet large enough that SMS quotas never run out during a run; the reference serves the JSON
+of the same fleet. Both serve at once and take turns under load, burst by burst.
+Requests go round 2,000 SIMs of the demo organisation.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from benchmarks import procs, wrk
+from benchmarks.reference import TOKEN
+from benchmarks.report import Figure
+
+API = "/management-api"
+FLEET = 10_000
+CONNECTIONS = 32
+
+
+def token(base_url: str) -> str:
+    answer = httpx.post(f"{base_url}{API}/oauth/token", auth=("demo", "demo-password"),
+                        data={"grant_type": "client_credentials"}, timeout=10)
+    answer.raise_for_status()
+    return str(answer.json()["access_token"])
+
+
+def fleet_iccids(sims: int, seed: int = 1) -> tuple[list[str], list[str]]:
+    """(all ICCIDs of the demo organisation, the enabled ones) for this fleet size."""
+    from mockbsc.api.app import build_emulator
+    from mockbsc.config import Settings
+    from mockbsc.domain.models import SimStatus
+
+    emulator = build_emulator(Settings(sims=sims, seed=seed, clock="manual"))
+    org = emulator.scenario.default_org_id
+    own = [s for s in emulator.sims.all() if s.org_id == org]
+    return [s.iccid for s in own], [s.iccid for s in own if s.status is SimStatus.ENABLED]
+
+
+def scenarios(bearer: str, iccids: list[str], enabled: list[str]) -> dict[str, str]:
+    """name -> wrk script; every request hits a different SIM of the demo organisation."""
+    auth = {"Authorization": f"Bearer {bearer}"}
+    json_auth = {**auth, "Content-Type": "application/json"}
+    sims = [f"{API}/v1/sims/{i}" for i in iccids[:2000]]
+    return {
+        "GET /v1/sims/{iccid}": wrk.lua_script("GET", sims, auth),
+        "PUT /v1/sims/{iccid}": wrk.lua_script(
+            "PUT", sims, json_auth, json.dumps({"label": "bench", "imei_lock": False})),
+        "POST /v1/sims/{iccid}/sms": wrk.lua_script(
+            "POST", [f"{API}/v1/sims/{i}/sms" for i in enabled[:2000]], json_auth,
+            json.dumps({"payload": "benchmark", "dcs": 0})),
+        "POST /v1/sims/{iccid}/topup": wrk.lua_script(
+            "POST", [f"{API}/v1/sims/{i}/topup" for i in iccids[:2000]], auth),
+    }
+
+
+@dataclass(slots=True)
+class Burst:
+    """One wrk run and the server CPU time it cost."""
+
+    result: wrk.WrkResult
+    cpu: float
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        return self.cpu / max(self.result.requests, 1) * 1e6
+
+
+def burst(server: procs.Server, script: str, seconds: float) -> Burst:
+    before = server.cpu_seconds()
+    result = wrk.run(server.url, script, seconds, CONNECTIONS)
+    return Burst(result, server.cpu_seconds() - before)
+
+
+def measure(duration: float, log: Callable[[str], None], rounds: int = 4) -> list[Figure]:
+    """Each scenario runs in `rounds` bursts, each paired with a burst of the reference.
+
+    The verdict is the median over rounds of (our requests/s / the reference's in the burst
+    just before): short alternating bursts let load from other processes fall on both sides,
+    and the median drops a round that one side lost to a spike. Server CPU time per request
+    is reported beside it: it does not depend on how much CPU other processes take.
+    """
+    iccids, enabled = fleet_iccids(FLEET)
+    ref_script = wrk.lua_script("GET", [f"{API}/v1/sims/{i}" for i in iccids[:2000]],
+                                {"Authorization": f"Bearer {TOKEN}"})
+    ref_port, mock_port = procs.free_port(), procs.free_port()
+    ref_command = [sys.executable, "-m", "benchmarks.reference", "--port", str(ref_port),
+                   "--sims", str(FLEET)]
+    seconds = max(duration / rounds, 1.0)
+    figures: list[Figure] = []
+    with procs.serve(ref_command, ref_port) as ref, \
+            procs.serve(procs.mockbsc_command(mock_port, "--sims", str(FLEET)), mock_port) as mock:
+        plans = scenarios(token(mock.url), iccids, enabled)
+        wrk.run(ref.url, ref_script, 1)  # warm-up both (and load the SIMs' seeded history)
+        wrk.run(mock.url, plans["GET /v1/sims/{iccid}"], 2)
+        for name, script in plans.items():
+            pairs = [(burst(ref, ref_script, seconds), burst(mock, script, seconds))
+                     for _ in range(rounds)]
+            figures += _figures(name, pairs, log)
+    return figures
+
+
+def _figures(name: str, pairs: list[tuple[Burst, Burst]],
+             log: Callable[[str], None]) -> list[Figure]:
+    ratios = [ours.result.rps / theirs.result.rps for theirs, ours in pairs]
+    ratio = statistics.median(ratios)
+    ours = [o for _, o in pairs]
+    our_rps = statistics.median(o.result.rps for o in ours)
+    ref_rps = statistics.median(t.result.rps for t, _ in pairs)
+    cpu_ratio = (statistics.median(t.cpu_us_per_request for t, _ in pairs)
+                 / statistics.median(o.cpu_us_per_request for o in ours))
+    bad = sum(o.result.bad for o in ours)
+    p99 = statistics.median(o.result.p99_ms for o in ours)
+    p50 = statistics.median(o.result.p50_ms for o in ours)
+    ref_p99 = statistics.median(t.result.p99_ms for t, _ in pairs)
+    log(f"{name}: ratios {', '.join(f'{r:.0%}' for r in ratios)}; mockbsc "
+        f"{our_rps:,.0f} rps, {statistics.median(o.cpu_us_per_request for o in ours):.0f} "
+        f"us CPU/request, p50 {p50:.2f} ms, p99 {p99:.2f} ms, {bad} bad; reference "
+        f"{ref_rps:,.0f} rps, {statistics.median(t.cpu_us_per_request for t, _ in pairs):.0f} "
+        "us CPU/request")
+    floor = 0.5 if name.startswith("GET") else 0.3
+    note = f"{our_rps:,.0f} vs {ref_rps:,.0f} rps; by server CPU/request {cpu_ratio:.0%}"
+    if bad:
+        note += f"; {bad} non-2xx/socket errors"
+    figures = [Figure(f"{name} vs reference", f"{ratio:.0%}", f">= {floor:.0%}",
+                      ratio >= floor and not bad, note)]
+    if name.startswith("GET"):
+        figures.append(Figure(f"{name} p99 @{CONNECTIONS} conns", f"{p99:.1f} ms", "< 10 ms",
+                              p99 < 10, f"p50 {p50:.2f} ms; median of {len(ours)} bursts; "
+                              f"reference p99 {ref_p99:.1f} ms"))
+    return figures
