@@ -60,10 +60,11 @@ class HttpSender:
             try:
                 response = client.request(sent.method, sent.url, content=body,
                                           headers={"Content-Type": "application/json"})
-            except httpx.TimeoutException:
-                return Outcome(error=f"timeout after {self.timeout:g} s",
-                               duration_ms=_since(started))
-            except Exception as exc:  # refused, DNS, bad URL: the receiver's problem
+            except Exception as exc:  # refused, timeout, DNS, bad URL: the receiver's problem
+                # By name too: httpcore's own ReadTimeout may escape httpx's mapping.
+                if isinstance(exc, httpx.TimeoutException) or "Timeout" in type(exc).__name__:
+                    return Outcome(error=f"timeout after {self.timeout:g} s",
+                                   duration_ms=_since(started))
                 return Outcome(error=f"{type(exc).__name__}: {exc}", duration_ms=_since(started))
             return Outcome(status=response.status_code, duration_ms=_since(started))
 
