@@ -174,7 +174,10 @@ class MockBSCServer:
         """Serve `emulator` from now on (the previous one is dropped)."""
         if self._app is None:
             raise ServerError("the server is not started")
-        self._app.state.emulator = emulator
+        from mockbsc.delivery import ensure_sender
+
+        # Served over HTTP, it must send webhooks for real (a bare emulator has no sender).
+        self._app.state.emulator = ensure_sender(emulator)
         self.settings = emulator.settings
         return emulator
 

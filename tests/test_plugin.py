@@ -14,6 +14,7 @@ def _warm_up() -> None:
 
 def test_every_fixture_is_provided(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("""
+        import httpx
         from mockbsc import Emulator, ManualClock, MockBSCServer, Settings
         from mockbsc.receiver import WebhookReceiver
 
@@ -27,6 +28,8 @@ def test_every_fixture_is_provided(pytester: pytest.Pytester) -> None:
             assert mockbsc_token.headers == {"Authorization": f"Bearer {mockbsc_token.value}"}
             assert isinstance(mockbsc_server, MockBSCServer)
             assert mockbsc_server.emulator is mockbsc
+            live = httpx.get(mockbsc_server.api_url + "/v1/sims", headers=mockbsc_token.headers)
+            assert live.status_code == 200
             assert isinstance(mockbsc_webhook_receiver, WebhookReceiver)
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
@@ -183,5 +186,23 @@ def test_clock_fixture_moves_the_emulator_time(pytester: pytest.Pytester) -> Non
             mockbsc.advance(90)
             assert mockbsc_clock.now().isoformat() == "2026-01-05T09:01:30+00:00"
             assert mockbsc_client.get("/_mockbsc/clock").json()["now"] == "2026-01-05T09:01:30Z"
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_live_server_delivers_webhooks_of_the_test_emulator(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+        import httpx
+
+        def test_mo_sms_over_the_live_server(mockbsc, mockbsc_server, mockbsc_token,
+                                             mockbsc_webhook_receiver):
+            control = mockbsc_server.url + "/_mockbsc"
+            httpx.put(control + "/orgs/4321/sms-forwarding",
+                      json={"url": mockbsc_webhook_receiver.url})
+            sims = httpx.get(mockbsc_server.api_url + "/v1/sims",
+                             headers=mockbsc_token.headers).json()
+            httpx.post(f"{control}/sims/{sims[0]['iccid']}/mo-sms", json={"payload": "up"})
+            mockbsc.advance(0)
+            assert mockbsc_webhook_receiver.wait_for(1)[0].json()["payload"] == "up"
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
