@@ -61,6 +61,10 @@ class Call:
         return self.token.user.org_id
 
 
+# An exported state easily passes the 1 MiB a BSC call may send (a 1,000-SIM fleet with its
+# history is about 10 MB), so loading one back has its own limit.
+BODY_LIMITS = {"importState": 512 * 1024 * 1024}
+
 Handler = Callable[[Call], Response]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -95,7 +99,8 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
                 refused = await admit(request, emulator, op, token, api_base, envelope)
                 if refused is not None:
                     return refused
-            raw = await _read_body(request, emulator.settings.max_body_bytes)
+            raw = await _read_body(request, BODY_LIMITS.get(op.id,
+                                                            emulator.settings.max_body_bytes))
             present, body = _parse_body(op, request, raw)
             path, query = _validate(op, request, body, present)
             call = Call(request, emulator, op, path, query, body, token, api_base)
@@ -107,7 +112,7 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
         except DomainError as exc:
             return _error(request, emulator, envelope, exc.status, exc.message, code=exc.code)
         except PayloadTooLarge:
-            limit = emulator.settings.max_body_bytes
+            limit = BODY_LIMITS.get(op.id, emulator.settings.max_body_bytes)
             return _error(request, emulator, envelope, 413,
                           f"Request body is larger than the limit of {limit} bytes")
         except MediaTypeRejected as exc:

@@ -6,7 +6,7 @@ operation, so the contract and the code cannot drift apart.
 
 from __future__ import annotations
 
-from mockbsc.api.handlers import auth, control, faults, forwarding, orders, sims, sms
+from mockbsc.api.handlers import auth, control, faults, forwarding, orders, sims, sms, state
 from mockbsc.api.operation import Handler
 
 BSC_HANDLERS: dict[str, Handler] = {
@@ -57,4 +57,6 @@ CONTROL_HANDLERS: dict[str, Handler] = {
     "getFault": faults.get_fault,
     "replaceFault": faults.replace_fault,
     "deleteFault": faults.delete_fault,
+    "exportState": state.get_state,
+    "importState": state.put_state,
 }
