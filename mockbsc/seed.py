@@ -9,6 +9,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import hashlib
+import importlib.util
+import json
+import os
 import random
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time, timedelta
@@ -105,14 +109,64 @@ def _product(p: Mapping[str, Any]) -> Product:
     )
 
 
-@functools.lru_cache(maxsize=8)
-def _label_pool(seed: int) -> tuple[str, ...]:
-    from faker import Faker  # imported here: Faker's import alone takes ~0.1 s
+POOL_SIZE = 64
+_KINDS = ("tracker", "meter", "sensor", "gateway", "logger", "pump", "charger", "beacon")
+
+
+def _faker_pool(seed: int) -> tuple[str, ...]:
+    from faker import Faker  # imported here: importing Faker takes 0.1 to 0.3 s
 
     fake = Faker("en_US")
     fake.seed_instance(seed)
-    kinds = ("tracker", "meter", "sensor", "gateway", "logger", "pump", "charger", "beacon")
-    return tuple(f"{fake.city()} {kinds[i % len(kinds)]}" for i in range(64))
+    return tuple(f"{fake.city()} {_KINDS[i % len(_KINDS)]}" for i in range(POOL_SIZE))
+
+
+def _pool_cache_file(seed: int) -> Path | None:
+    """Where the pool of `seed` is kept for the installed Faker, if Faker is installed.
+
+    Keyed by Faker's location and the mtime of its `__init__.py` (any install or upgrade
+    changes it), found without importing Faker.
+    """
+    spec = importlib.util.find_spec("faker")
+    if spec is None or not spec.origin:
+        return None
+    origin = Path(spec.origin)
+    try:
+        stamp = f"{origin.resolve()}:{origin.stat().st_mtime_ns}"
+    except OSError:
+        return None
+    key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "mockbsc" / f"labels-{key}-seed{seed}.json"
+
+
+@functools.lru_cache(maxsize=8)
+def _label_pool(seed: int) -> tuple[str, ...]:
+    """Faker's pool for `seed`, from the user's cache when this Faker made it before.
+
+    Importing Faker is the largest part of `mockbsc serve`'s start-up; the pool is 64 short
+    strings, so it is kept in `~/.cache/mockbsc` (best effort: an unwritable cache is
+    skipped) and made once per process at most.
+    """
+    path = _pool_cache_file(seed)
+    if path is not None:
+        try:
+            cached = json.loads(path.read_text(encoding="utf-8"))
+            if (isinstance(cached, list) and len(cached) == POOL_SIZE
+                    and all(isinstance(w, str) for w in cached)):
+                return tuple(cached)
+        except (OSError, ValueError):
+            pass
+    pool = _faker_pool(seed)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(json.dumps(pool), encoding="utf-8")
+            os.replace(partial, path)
+        except OSError:
+            pass
+    return pool
 
 
 def label_words(seed: int) -> list[str]:
