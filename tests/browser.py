@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -44,7 +46,8 @@ class Chromium:
     def __init__(self, url: str, binary: str) -> None:
         self.url = url
         self.binary = binary
-        self._profile = tempfile.TemporaryDirectory(prefix="mockbsc-chromium-")
+        self._profile = tempfile.TemporaryDirectory(prefix="mockbsc-chromium-",
+                                                    ignore_cleanup_errors=True)
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: ClientConnection | None = None
         self._ids = itertools.count(1)
@@ -54,7 +57,8 @@ class Chromium:
         profile = self._profile.name
         self._process = subprocess.Popen(
             [self.binary, *FLAGS, f"--user-data-dir={profile}", self.url],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)  # its own group: helpers (renderer, crashpad) end with it
         port_file = Path(profile) / "DevToolsActivePort"
         deadline = time.monotonic() + 30
         while not (port_file.exists() and port_file.read_text().strip()):
@@ -81,13 +85,19 @@ class Chromium:
                  tb: TracebackType | None) -> None:
         self._stack.close()
         if self._process is not None:
-            self._process.terminate()
+            self._signal(signal.SIGTERM)
             try:
                 self._process.wait(10)
             except subprocess.TimeoutExpired:
-                self._process.kill()
+                self._signal(signal.SIGKILL)
                 self._process.wait(10)
         self._profile.cleanup()
+
+    def _signal(self, number: int) -> None:
+        """Signal the browser's own process group (the session it was started in)."""
+        assert self._process is not None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._process.pid, number)
 
     def send(self, method: str, **params: Any) -> dict[str, Any]:
         assert self._socket is not None
