@@ -12,7 +12,6 @@ import gc
 import hashlib
 import importlib.util
 import json
-import os
 import random
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, time, timedelta
@@ -22,6 +21,7 @@ from typing import Any
 
 import yaml
 
+from mockbsc import cache
 from mockbsc.domain.identities import identities_for, imei_for, static_ip
 from mockbsc.domain.models import (
     INITIAL_DATA_MB,
@@ -121,8 +121,8 @@ def _faker_pool(seed: int) -> tuple[str, ...]:
     return tuple(f"{fake.city()} {_KINDS[i % len(_KINDS)]}" for i in range(POOL_SIZE))
 
 
-def _pool_cache_file(seed: int) -> Path | None:
-    """Where the pool of `seed` is kept for the installed Faker, if Faker is installed.
+def _pool_cache_name(seed: int) -> str | None:
+    """The cache entry of `seed`'s pool for the installed Faker, if Faker is installed.
 
     Keyed by Faker's location and the mtime of its `__init__.py` (any install or upgrade
     changes it), found without importing Faker.
@@ -135,9 +135,7 @@ def _pool_cache_file(seed: int) -> Path | None:
         stamp = f"{origin.resolve()}:{origin.stat().st_mtime_ns}"
     except OSError:
         return None
-    key = hashlib.sha256(stamp.encode()).hexdigest()[:16]
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "mockbsc" / f"labels-{key}-seed{seed}.json"
+    return f"labels-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}-seed{seed}.json"
 
 
 @functools.lru_cache(maxsize=8)
@@ -145,27 +143,22 @@ def _label_pool(seed: int) -> tuple[str, ...]:
     """Faker's pool for `seed`, from the user's cache when this Faker made it before.
 
     Importing Faker is the largest part of `mockbsc serve`'s start-up; the pool is 64 short
-    strings, so it is kept in `~/.cache/mockbsc` (best effort: an unwritable cache is
-    skipped) and made once per process at most.
+    strings, so it is kept in the user's cache (`mockbsc.cache`) and made once per process
+    at most.
     """
-    path = _pool_cache_file(seed)
-    if path is not None:
+    name = _pool_cache_name(seed)
+    raw = cache.read(name) if name else None
+    if raw is not None:
         try:
-            cached = json.loads(path.read_text(encoding="utf-8"))
+            cached = json.loads(raw)
             if (isinstance(cached, list) and len(cached) == POOL_SIZE
                     and all(isinstance(w, str) for w in cached)):
                 return tuple(cached)
-        except (OSError, ValueError):
+        except ValueError:
             pass
     pool = _faker_pool(seed)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(f".{os.getpid()}.tmp")
-            partial.write_text(json.dumps(pool), encoding="utf-8")
-            os.replace(partial, path)
-        except OSError:
-            pass
+    if name:
+        cache.write(name, json.dumps(pool).encode())
     return pool
 
 

@@ -1,0 +1,65 @@
+"""What the user's cache holds equals what it replaces: Faker's label pools, parsed contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mockbsc import contract, seed
+
+
+@pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    seed._label_pool.cache_clear()
+    yield tmp_path
+    seed._label_pool.cache_clear()
+
+
+def test_pool_is_made_by_faker_then_read_from_the_cache(cache_home: Path) -> None:
+    made = seed.label_words(11)
+    files = list((cache_home / "mockbsc").glob("labels-*-seed11.json"))
+    assert len(files) == 1
+    seed._label_pool.cache_clear()
+    assert seed.label_words(11) == made == list(seed._faker_pool(11))
+
+
+def test_a_damaged_cache_file_is_ignored_and_replaced(cache_home: Path) -> None:
+    name = seed._pool_cache_name(12)
+    assert name is not None
+    path = cache_home / "mockbsc" / name
+    path.parent.mkdir(parents=True)
+    path.write_text('["only one"]', encoding="utf-8")
+    assert seed.label_words(12) == list(seed._faker_pool(12))
+    assert path.read_text(encoding="utf-8") != '["only one"]'
+
+
+def test_an_unwritable_cache_is_skipped(cache_home: Path) -> None:
+    (cache_home / "mockbsc").write_text("a file where the directory should be")
+    assert seed.label_words(13) == list(seed._faker_pool(13))
+
+
+def test_a_contract_is_parsed_from_the_cache_as_yaml_would(cache_home: Path) -> None:
+    path = contract.contract_path(contract.BSC_CONTRACT)
+    expected = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert contract._parse(path) == expected
+    assert len(list((cache_home / "mockbsc").glob("contract-*.marshal"))) == 1
+    assert contract._parse(path) == expected
+
+
+def test_a_damaged_contract_cache_is_ignored(cache_home: Path) -> None:
+    path = contract.contract_path(contract.CONTROL_CONTRACT)
+    contract._parse(path)
+    for cached in (cache_home / "mockbsc").glob("contract-*.marshal"):
+        cached.write_bytes(b"\x00 not marshal")
+    assert contract._parse(path) == yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_a_document_marshal_cannot_hold_is_not_cached(cache_home: Path, tmp_path: Path) -> None:
+    source = tmp_path / "dated.yaml"
+    source.write_text("openapi: 3.1.0\ninfo: {released: 2024-01-01}\npaths: {}\n")
+    assert contract._parse(source)["info"]["released"].year == 2024
+    assert not list((cache_home / "mockbsc").glob("contract-*.marshal"))
