@@ -31,7 +31,8 @@ def examples() -> list[tuple[str, str]]:
 def test_readme_has_an_example_of_every_fixture() -> None:
     code = "\n".join(code for _, code in examples())
     for fixture in ("mockbsc", "mockbsc_client", "mockbsc_token", "mockbsc_server",
-                    "mockbsc_webhook_receiver", "MockBSCServer", "pytest.mark.mockbsc"):
+                    "mockbsc_webhook_receiver", "mockbsc_clock", "mockbsc_settings",
+                    "mockbsc_app", "MockBSCServer", "pytest.mark.mockbsc"):
         assert re.search(rf"\b{re.escape(fixture)}\b", code), f"no README example uses {fixture}"
 
 
