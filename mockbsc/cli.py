@@ -100,7 +100,8 @@ def serve(settings: Settings) -> int:
         print(f"mockbsc: {exc}", file=sys.stderr)
         return 2
     print(f"mockbsc {__version__} serving the BSC API at "
-          f"http://{settings.host}:{settings.port}/management-api", file=sys.stderr)
+          f"http://{settings.host}:{settings.port}/management-api "
+          f"(API explorer: http://{settings.host}:{settings.port}/)", file=sys.stderr)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
                 access_log=False, lifespan="on")
     return 0
