@@ -1,32 +1,49 @@
-"""mockbsc: a stateful, contract-driven mock of the Telekom Business Smart Connect API."""
+"""mockbsc: a stateful, contract-driven mock of the Telekom Business Smart Connect API.
+
+Every public name is imported on first use: pytest loads the plugin (and so this package) in
+every run of an environment that has mockbsc installed, so `import mockbsc` must cost nothing.
+"""
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from mockbsc.config import Settings
-from mockbsc.domain.clock import ManualClock, SystemClock
-from mockbsc.domain.emulator import Emulator
-
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+    from mockbsc.config import Settings
+    from mockbsc.domain.clock import ManualClock, SystemClock
+    from mockbsc.domain.emulator import Emulator
     from mockbsc.server import MockBSCServer
 
 __all__ = ["Emulator", "ManualClock", "MockBSCServer", "Settings", "SystemClock", "__version__",
            "create_app"]
 
+_LAZY = {
+    "Emulator": "mockbsc.domain.emulator",
+    "ManualClock": "mockbsc.domain.clock",
+    "MockBSCServer": "mockbsc.server",
+    "Settings": "mockbsc.config",
+    "SystemClock": "mockbsc.domain.clock",
+}
+
 
 def __getattr__(name: str) -> Any:
-    """`MockBSCServer` is imported on first use: it pulls in uvicorn when started."""
-    if name == "MockBSCServer":
-        from mockbsc.server import MockBSCServer
-
-        return MockBSCServer
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
     raise AttributeError(f"module 'mockbsc' has no attribute {name!r}")
 
 
-def create_app(emulator: Emulator | None = None):  # type: ignore[no-untyped-def]
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def create_app(emulator: Emulator | None = None) -> Starlette:
     """Build the ASGI app (imported lazily so `import mockbsc` stays cheap)."""
     from mockbsc.api.app import create_app as _create_app
 
