@@ -157,8 +157,13 @@ def mockbsc_token(mockbsc: Emulator) -> BearerToken:
 
 @pytest.fixture(scope="session")
 def mockbsc_listen_address() -> tuple[str, int]:
-    """Where the session's live server listens: `MOCKBSC_HOST`/`MOCKBSC_PORT` or a free port."""
-    return os.environ.get("MOCKBSC_HOST", "127.0.0.1"), int(os.environ.get("MOCKBSC_PORT", "0"))
+    """Where the session's live server listens: 127.0.0.1 and a free port.
+
+    `MOCKBSC_TEST_HOST`/`MOCKBSC_TEST_PORT` pin it (say, for a client in a container). Not
+    `MOCKBSC_PORT`: that one configures `mockbsc serve`, which may be running beside the tests.
+    """
+    return (os.environ.get("MOCKBSC_TEST_HOST", "127.0.0.1"),
+            int(os.environ.get("MOCKBSC_TEST_PORT", "0")))
 
 
 @pytest.fixture(scope="session")

@@ -206,3 +206,19 @@ def test_live_server_delivers_webhooks_of_the_test_emulator(pytester: pytest.Pyt
             assert mockbsc_webhook_receiver.wait_for(1)[0].json()["payload"] == "up"
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_live_server_address_can_be_pinned(pytester: pytest.Pytester,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("MOCKBSC_TEST_PORT", str(port))
+    monkeypatch.setenv("MOCKBSC_PORT", "1")  # `mockbsc serve`'s setting is not the tests'
+    pytester.makepyfile(f"""
+        def test_pinned(mockbsc_server):
+            assert mockbsc_server.url == "http://127.0.0.1:{port}"
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
