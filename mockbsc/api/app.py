@@ -28,7 +28,6 @@ from mockbsc.api.explorer import explorer_routes
 from mockbsc.api.gate import ConnectionDropped
 from mockbsc.api.journal import JournalMiddleware
 from mockbsc.api.operation import Endpoint, Handler, build_endpoint, get_emulator
-from mockbsc.api.router import PrefixRouter
 from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
 from mockbsc.config import Settings
 from mockbsc.contract import BSC_CONTRACT, CONTROL_CONTRACT, Contract
@@ -103,12 +102,23 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
     routes.append(Route(bsc.base_path + "/api-docs", _api_docs(bsc), methods=["GET"],
                         name="apiDocs"))
 
+    middleware = [Middleware(JournalMiddleware)]
+    persister = None
+    if emulator.settings.state_file:  # restore now; answers wait for their commit
+        from mockbsc.api.durable import DurableMiddleware
+        from mockbsc.statefile import open_state_file
+
+        persister = open_state_file(emulator, lambda: emulator)
+        middleware.append(Middleware(DurableMiddleware, persister=persister))
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_pump, app)
             yield
             tasks.cancel_scope.cancel()
+        if persister is not None:
+            await anyio.to_thread.run_sync(persister.stop)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
@@ -124,14 +134,16 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
                               now=current.now(), headers=headers)
 
     app = Starlette(routes=routes, lifespan=lifespan,
-                    middleware=[Middleware(JournalMiddleware)],
+                    middleware=middleware,
                     exception_handlers={404: http_error, 405: http_error, 500: http_error})
     app.router.routes.extend(explorer_routes(bsc, control))  # `/`: Swagger UI
-    app.router = PrefixRouter.replacing(app.router)  # skip regexes that cannot match
     app.state.emulator = emulator
     app.state.bsc_contract = bsc
     app.state.control_contract = control
     app.state.secret = secrets.token_bytes(32)
+    app.state.persister = persister
+    if persister is not None:
+        persister.emulator_of = lambda: app.state.emulator  # MockBSCServer may swap it
     return app
 
 

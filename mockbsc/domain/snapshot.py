@@ -85,9 +85,27 @@ def export_state(emulator: Emulator) -> dict[str, Any]:
 
 
 def _encode(value: Any, memo: dict[int, int]) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value  # the common case first: a state file saves this on every change
+    if kind is list:
+        return [_encode(v, memo) for v in value]
+    if kind is dict:
+        return {"$map": [[_encode(k, memo), _encode(v, memo)] for k, v in value.items()]}
+    if kind is datetime:
+        return {"$dt": value.isoformat()}
+    fields = _FIELDS.get(kind)
+    if fields is None and dataclasses.is_dataclass(value) and not isinstance(value, type):
+        fields = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(value))
+    if fields is not None:
+        if id(value) in memo:
+            return {"$ref": memo[id(value)]}
+        memo[id(value)] = len(memo) + 1
+        return {"$obj": _name(kind), "$id": memo[id(value)],
+                "f": {name: _encode(getattr(value, name), memo) for name in fields}}
     if isinstance(value, Enum):  # before str/int: StrEnum and IntEnum are both
-        return {"$enum": _name(type(value)), "v": value.value}
-    if value is None or isinstance(value, bool | int | str):
+        return {"$enum": _name(kind), "v": value.value}
+    if isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if value == value and abs(value) != float("inf") else str(value)
@@ -97,21 +115,17 @@ def _encode(value: Any, memo: dict[int, int]) -> Any:
         return {"$date": value.isoformat()}
     if isinstance(value, timedelta):
         return {"$td": value.total_seconds()}
-    if isinstance(value, list):
-        return [_encode(v, memo) for v in value]
     if isinstance(value, tuple | deque | set | frozenset):
         tag = {tuple: "$tuple", deque: "$deque", set: "$set", frozenset: "$set"}[type(value)]
         return {tag: [_encode(v, memo) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v, memo) for v in value]
     if isinstance(value, dict):
         return {"$map": [[_encode(k, memo), _encode(v, memo)] for k, v in value.items()]}
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        if id(value) in memo:
-            return {"$ref": memo[id(value)]}
-        memo[id(value)] = len(memo) + 1
-        fields = {f.name: _encode(getattr(value, f.name), memo)
-                  for f in dataclasses.fields(value)}
-        return {"$obj": _name(type(value)), "$id": memo[id(value)], "f": fields}
     raise TypeError(f"cannot export {type(value).__name__} as state")
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _name(cls: type) -> str:
