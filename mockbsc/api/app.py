@@ -28,6 +28,7 @@ from mockbsc.api.explorer import explorer_routes
 from mockbsc.api.gate import ConnectionDropped
 from mockbsc.api.journal import JournalMiddleware
 from mockbsc.api.operation import Endpoint, Handler, build_endpoint, get_emulator
+from mockbsc.api.router import PrefixRouter
 from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
 from mockbsc.config import Settings
 from mockbsc.contract import BSC_CONTRACT, CONTROL_CONTRACT, Contract
@@ -137,6 +138,7 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
                     middleware=middleware,
                     exception_handlers={404: http_error, 405: http_error, 500: http_error})
     app.router.routes.extend(explorer_routes(bsc, control))  # `/`: Swagger UI
+    app.router = PrefixRouter.replacing(app.router)  # skip regexes that cannot match
     app.state.emulator = emulator
     app.state.bsc_contract = bsc
     app.state.control_contract = control
