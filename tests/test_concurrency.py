@@ -120,3 +120,46 @@ def test_fifty_concurrent_clients_keep_every_invariant() -> None:
         assert sum(used.values())
         assert all_sent
         server.check()
+
+
+def test_state_resets_in_the_middle_of_traffic_never_cause_a_5xx() -> None:
+    """A reset swaps every store while other requests are half-way: they may be refused
+    (401: the reset dropped their token; 404: their SIM is gone), never a 5xx."""
+    with MockBSCServer(Settings(clock="manual")) as server:
+        statuses: Counter[int] = Counter()
+        lock = threading.Lock()
+        failures: list[BaseException] = []
+
+        def client(n: int) -> None:
+            rng = random.Random(n)
+            try:
+                with httpx.Client(base_url=server.url, timeout=60) as http:
+                    for _ in range(CALLS):
+                        if n % 10 == 0:
+                            response = http.post("/_mockbsc/reset",
+                                                 json={"sims": rng.choice([5, 20])})
+                        else:
+                            token = http.post(server.api_url + "/oauth/token",
+                                              auth=("demo", "demo-password"),
+                                              data={"grant_type": "client_credentials"})
+                            headers = {"Authorization": "Bearer "
+                                       + token.json().get("access_token", "")}
+                            sims = http.get(server.api_url + "/v1/sims", headers=headers)
+                            iccid = (sims.json() or [{"iccid": "1"}])[0]["iccid"] \
+                                if sims.status_code == 200 else "1"
+                            response = http.post(f"{server.api_url}/v1/sims/{iccid}/topup",
+                                                 headers=headers)
+                        with lock:
+                            statuses[response.status_code] += 1
+            except BaseException as exc:  # surfaced in the test thread below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert not failures, failures[:3]
+        assert not [s for s in statuses if s >= 500], statuses
+        assert statuses[201] > 0
+        server.check()
