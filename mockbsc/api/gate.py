@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockbsc.api.errors import Envelope, error_response
+from mockbsc.api.journal import FAULT_KEY  # the journal shows which calls a fault hit
 from mockbsc.contract import Operation
 from mockbsc.domain.emulator import Emulator
 from mockbsc.domain.errors import UnauthorizedError
@@ -24,7 +25,6 @@ from mockbsc.domain.faults import CallInfo, Fault
 from mockbsc.domain.models import Token
 from mockbsc.domain.ratelimit import RateLimited
 
-FAULT_KEY = "mockbsc.fault"  # read by the request journal middleware (api/journal.py)
 NO_RESPONSE = 444  # nginx's "connection closed without response": what the journal records
 OPEN_CONTROL_PATHS = ("/health",)  # liveness probes must work without the admin token
 
