@@ -81,7 +81,7 @@ class FaultRule:
     probability: float | None = None
     seed: int | None = None
     hits: int = 0
-    rng: random.Random = field(default_factory=random.Random, repr=False)
+    rng: random.Random = field(default_factory=lambda: random.Random(0), repr=False)
 
     def matches(self, call: CallInfo) -> bool:
         if self.times is not None and self.hits >= self.times:
