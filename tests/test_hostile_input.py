@@ -44,6 +44,7 @@ BODIES: dict[str, tuple[bytes, str | None]] = {
     "json-string": (b'"\\u0000\\u0007"', "application/json"),
 }
 PATHS = {"dot-dot": "..%2f..%2fetc%2fpasswd", "nul": "8988%00", "very-long": "9" * 5000,
+         "negative": "-1", "huge": "9" * 40,
          "newline": "%0d%0aX-Injected:%201", "bidi": "%E2%80%AE8988", "dot-dot-encoded": "%2e%2e"}
 NUMBERS = {"negative": "-1", "huge": "9" * 40, "overflow": "1e400", "nan": "NaN",
            "text": "ten", "control": "%00%07"}
