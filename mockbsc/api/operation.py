@@ -53,7 +53,7 @@ class Call:
     @property
     def api_base(self) -> str:
         """The API's absolute base URL as the client addressed it (for `Location` headers)."""
-        return str(self.request.base_url).rstrip("/") + self.api_path
+        return _base_url(self.request) + self.api_path
 
     @property
     def org_id(self) -> int:
@@ -64,6 +64,25 @@ class Call:
 # An exported state easily passes the 1 MiB a BSC call may send (a 1,000-SIM fleet with its
 # history is about 10 MB), so loading one back has its own limit.
 BODY_LIMITS = {"importState": 512 * 1024 * 1024}
+
+_BASE_URLS: dict[tuple[object, ...], str] = {}
+
+
+def _base_url(request: Request) -> str:
+    """`str(request.base_url)` without its trailing slash, remembered per scheme, server, Host
+    header and root path (all it depends on): building it parses and joins a URL each time."""
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    server = scope.get("server")
+    key = (scope.get("scheme", "http"), tuple(server) if server else None, host,
+           scope.get("app_root_path", scope.get("root_path", "")))
+    base = _BASE_URLS.get(key)
+    if base is None:
+        if len(_BASE_URLS) >= 1024:  # many Host headers: keep the memory bounded
+            _BASE_URLS.clear()
+        base = _BASE_URLS[key] = str(request.base_url).rstrip("/")
+    return base
+
 
 Handler = Callable[[Call], Response]
 Endpoint = Callable[[Request], Awaitable[Response]]
