@@ -112,3 +112,18 @@ def test_same_seed_same_fleet_other_seed_other_fleet() -> None:
 
     assert fleet(7) == fleet(7)
     assert fleet(7) != fleet(8)
+
+
+def test_seeded_history_does_not_depend_on_when_it_is_first_read() -> None:
+    from mockbsc.config import Settings
+    from mockbsc.seed import load_scenario
+
+    def history(skip_days: int) -> list[tuple[str, float, int]]:
+        emulator = Emulator(Settings(clock="manual"), load_scenario())
+        emulator.advance(skip_days * 86400)
+        sim = next(s for s in emulator.sims.all() if s.data_quota.volume < 450)
+        report = emulator.sim_usage(sim.org_id, sim.iccid, "2025-12-20", "2026-01-05")
+        return [(d.day.isoformat(), round(d.data_rx, 6), d.sms_mt) for d in report.days]
+
+    assert history(0) == history(3)
+    assert any(volume > 0 for _, volume, _ in history(0))

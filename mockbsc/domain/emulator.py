@@ -270,7 +270,9 @@ class Emulator:
         """The organisation's SIM with its seeded history in place (lazily made)."""
         sim = self.sims.get(org_id, iccid)
         if not sim.history_loaded:
-            materialize(sim, self.clock.now(), self.scenario.mix.history_days,
+            # The history describes the past up to seeding, whenever it is first read, so the
+            # same seed tells the same story however far the clock has moved since.
+            materialize(sim, self.seeded_at, self.scenario.mix.history_days,
                         self.events, self.usage)
         return sim
 
