@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mockbsc.contractkit.diff import Difference
+if TYPE_CHECKING:  # `mockbsc serve` builds this parser too: it must not import the differ
+    from mockbsc.contractkit.diff import Difference
 
 DESCRIPTION = """\
 Run mockbsc's contract suite (schemathesis: every operation, positive and negative data,
