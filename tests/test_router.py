@@ -35,15 +35,22 @@ def _paths(router: Router) -> set[str]:
     return paths
 
 
+def test_the_app_dispatches_through_the_prefix_router() -> None:
+    router = create_app().router
+    assert isinstance(router, PrefixRouter)
+    assert router.middleware_stack == router.app
+
+
 def test_same_route_as_starlette_for_every_path_and_method() -> None:
     app = create_app()
-    router = PrefixRouter.replacing(app.router)
+    router = PrefixRouter.replacing(Router(routes=list(app.router.routes)))
+    assert isinstance(router, PrefixRouter)
     checked = 0
     for path, method, root in itertools.product(sorted(_paths(router)), METHODS, ("", "/api")):
         scope: Scope = {"type": "http", "path": root + path, "root_path": root,
                         "method": method, "headers": []}
         found = router.full_match(scope)
-        assert (found[0] if found else None) is _starlette_full_match(app.router, scope), scope
+        assert (found[0] if found else None) is _starlette_full_match(router, scope), scope
         checked += 1
     assert checked > 1000
 

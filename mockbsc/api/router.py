@@ -30,11 +30,18 @@ class PrefixRouter(Router):
         self._prefixes: dict[int, tuple[BaseRoute, str]] = {}
 
     @classmethod
-    def replacing(cls, router: Router) -> PrefixRouter:
-        """The same router (routes, lifespan, default, redirects) with the fast lookup."""
+    def replacing(cls, router: Router) -> Router:
+        """The same router (routes, lifespan, default, redirects) with the fast lookup.
+
+        A router with router-level middleware is returned as it is: its middleware stack
+        wraps the old router's own `app`.
+        """
+        if getattr(router.middleware_stack, "__self__", None) is not router:
+            return router
         fast = cls.__new__(cls)
         fast.__dict__.update(router.__dict__)
         fast._prefixes = {}
+        fast.middleware_stack = fast.app  # Router.__call__ dispatches through this
         return fast
 
     def _prefix(self, route: BaseRoute) -> str:
