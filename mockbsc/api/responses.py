@@ -22,6 +22,8 @@ SECURITY_HEADERS = {
 }
 
 
+# json.dumps(content, ensure_ascii=False, separators=(",", ":")), without a new encoder each time
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _SECURITY_RAW = [(k.lower().encode("latin-1"), v.encode("latin-1"))
                  for k, v in SECURITY_HEADERS.items()]
 _SET_BY_STARLETTE = ("content-length", "content-type")
@@ -44,7 +46,7 @@ def json_response(
     content: Any, status: int = 200, headers: Mapping[str, str] | None = None,
     media_type: str = JSON_UTF8,
 ) -> Response:
-    body = json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+    body = _ENCODER.encode(content).encode()
     return _response(body, status, headers, media_type)
 
 
