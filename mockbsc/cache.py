@@ -12,20 +12,33 @@ import os
 from pathlib import Path
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mockbsc"
+def cache_dir() -> Path | None:
+    """The directory, or None when there is no home to put it in (a uid without passwd entry)."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:  # "Could not determine home directory."
+            return None
+    return Path(base) / "mockbsc"
 
 
 def read(name: str) -> bytes | None:
+    directory = cache_dir()
+    if directory is None:
+        return None
     try:
-        return (cache_dir() / name).read_bytes()
+        return (directory / name).read_bytes()
     except OSError:
         return None
 
 
 def write(name: str, data: bytes) -> None:
     """Write atomically (other processes may read it at the same time); errors are ignored."""
-    path = cache_dir() / name
+    directory = cache_dir()
+    if directory is None:
+        return
+    path = directory / name
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")

@@ -63,3 +63,16 @@ def test_a_document_marshal_cannot_hold_is_not_cached(cache_home: Path, tmp_path
     source.write_text("openapi: 3.1.0\ninfo: {released: 2024-01-01}\npaths: {}\n")
     assert contract._parse(source)["info"]["released"].year == 2024
     assert not list((cache_home / "mockbsc").glob("contract-*.marshal"))
+
+
+def test_no_home_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockbsc import cache
+
+    def homeless() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", homeless)
+    assert cache.cache_dir() is None
+    assert cache.read("anything") is None
+    cache.write("anything", b"data")  # does nothing, raises nothing
