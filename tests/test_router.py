@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute, Match, Router
 from starlette.types import Scope
 
 from mockbsc.api.app import create_app
-from mockbsc.api.router import PrefixRouter, literal_prefix
+from mockbsc.api.router import PrefixRouter, literal_affixes, literal_prefix
 
 VALUES = ("8988228066602306770", "topup", "123", "", "x/y", "%2F", "status")
 METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH")
@@ -55,11 +55,17 @@ def test_same_route_as_starlette_for_every_path_and_method() -> None:
     assert checked > 1000
 
 
-@pytest.mark.parametrize(("path", "prefix"), [
-    ("/management-api/v1/sims/{iccid}", "/management-api/v1/sims/"),
-    ("/health", "/health"),
+@pytest.mark.parametrize(("path", "affixes"), [
+    ("/management-api/v1/sims/{iccid}", ("/management-api/v1/sims/", "")),
+    ("/management-api/v1/sims/{iccid}/sms/{id}", ("/management-api/v1/sims/", "")),
+    ("/management-api/v1/sims/{iccid}/quota/data", ("/management-api/v1/sims/", "/quota/data")),
+    ("/health", ("/health", "/health")),
 ])
-def test_literal_prefix_is_the_text_before_the_first_parameter(path: str, prefix: str) -> None:
+def test_literal_affixes_are_the_text_around_the_parameters(
+    path: str, affixes: tuple[str, str]
+) -> None:
     from starlette.routing import Route
 
-    assert literal_prefix(Route(path, lambda request: None)) == prefix
+    route = Route(path, lambda request: None)
+    assert literal_affixes(route) == affixes
+    assert literal_prefix(route) == affixes[0]

@@ -2,8 +2,9 @@
 
 Starlette tries every route's regex in order until one matches in full. With ~50 routes,
 `GET /v1/sims/{iccid}` ran 9 regexes and `/health` 23, about a sixth of a request's CPU.
-A route can only match a path that starts with the literal text before its first `{`, so
-routes whose prefix the path lacks are skipped without running their regex. The first route
+A route can only match a path that starts with the literal text before its first `{` and
+ends with the text after its last `}`, so routes whose prefix or suffix the path lacks are
+skipped without running their regex. The first route
 that matches in full is the same one Starlette would pick; everything else (405 from a
 partial match, slash redirects, 404) is left to Starlette's own loop.
 """
@@ -17,17 +18,22 @@ from starlette.types import Receive, Scope, Send
 
 def literal_prefix(route: BaseRoute) -> str:
     """Text every path this route matches starts with ("" when unknown: always try it)."""
+    return literal_affixes(route)[0]
+
+
+def literal_affixes(route: BaseRoute) -> tuple[str, str]:
+    """(prefix, suffix): the literal text before the first and after the last parameter,
+    which every path the route matches starts and ends with ("" when unknown)."""
     if isinstance(route, Route | Mount):
-        return route.path_format.split("{", 1)[0]
-    return ""
+        template = route.path_format
+        if "{" not in template:
+            return template, template
+        return template.split("{", 1)[0], template.rsplit("}", 1)[1]
+    return "", ""
 
 
 class PrefixRouter(Router):
-    """A `Router` that checks a route's literal prefix before its regex (see module doc)."""
-
-    def __init__(self, *args: object, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self._prefixes: dict[int, tuple[BaseRoute, str]] = {}
+    """A `Router` that checks a route's literal prefix and suffix before its regex."""
 
     @classmethod
     def replacing(cls, router: Router) -> Router:
@@ -40,15 +46,8 @@ class PrefixRouter(Router):
             return router
         fast = cls.__new__(cls)
         fast.__dict__.update(router.__dict__)
-        fast._prefixes = {}
         fast.middleware_stack = fast.app  # Router.__call__ dispatches through this
         return fast
-
-    def _prefix(self, route: BaseRoute) -> str:
-        known = self._prefixes.get(id(route))
-        if known is None or known[0] is not route:  # routes may be added after start-up
-            known = self._prefixes[id(route)] = (route, literal_prefix(route))
-        return known[1]
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -69,9 +68,16 @@ class PrefixRouter(Router):
         """The first route that matches `scope` in full, and its child scope."""
         path = get_route_path(scope)
         for route in self.routes:
-            if not path.startswith(self._prefix(route)):
-                continue  # its regex starts with this literal text: it cannot match
+            # Kept on the route itself: routes may be added to the list at any time.
+            affixes: tuple[str, str] | None = route.__dict__.get(_AFFIXES)
+            if affixes is None:
+                affixes = route.__dict__[_AFFIXES] = literal_affixes(route)
+            if not (path.startswith(affixes[0]) and path.endswith(affixes[1])):
+                continue  # its regex is anchored on this literal text: it cannot match
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 return route, child_scope
         return None
+
+
+_AFFIXES = "_mockbsc_literal_affixes"
