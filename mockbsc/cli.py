@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -99,6 +100,9 @@ def serve(settings: Settings) -> int:
     except (FixtureError, SettingsError) as exc:
         print(f"mockbsc: {exc}", file=sys.stderr)
         return 2
+    # The seeded fleet lives as long as the server: keep it out of the cyclic GC's full
+    # passes, each of which would otherwise stall every request (~120 ms at 100,000 SIMs).
+    gc.freeze()
     print(f"mockbsc {__version__} serving the BSC API at "
           f"http://{settings.host}:{settings.port}/management-api "
           f"(API explorer: http://{settings.host}:{settings.port}/)", file=sys.stderr)
