@@ -74,12 +74,19 @@ def _never(instance: Any) -> bool:
 
 
 def _all_of(checks: list[Check]) -> Check:
+    checks = [c for c in checks if c is not _always]
     if not checks:
         return _always
     if len(checks) == 1:
         return checks[0]
-    frozen = tuple(checks)
-    return lambda instance: all(check(instance) for check in frozen)
+    combined = checks[0]
+    for following in checks[1:]:  # chained `and`s: cheaper than all() over a generator
+        combined = _both(combined, following)
+    return combined
+
+
+def _both(first: Check, second: Check) -> Check:
+    return lambda instance: first(instance) and second(instance)
 
 
 def _ref(value: Any, schema: Mapping[str, Any], resolve: Resolve,
@@ -188,8 +195,8 @@ def _const(value: Any, schema: Mapping[str, Any], resolve: Resolve,
 
 def _required(value: Any, schema: Mapping[str, Any], resolve: Resolve,
               seen: tuple[str, ...]) -> Check:
-    names = tuple(value)
-    return lambda i: not isinstance(i, dict) or all(name in i for name in names)
+    names = frozenset(value)
+    return lambda i: not isinstance(i, dict) or names <= i.keys()
 
 
 def _properties(value: Any, schema: Mapping[str, Any], resolve: Resolve,
@@ -213,6 +220,10 @@ def _additional(value: Any, schema: Mapping[str, Any], resolve: Resolve,
         raise Unsupported("patternProperties")
     known = frozenset(schema.get("properties", {}))
     sub = _compile(value, resolve, seen)
+    if sub is _never:  # additionalProperties: false
+        return lambda i: not isinstance(i, dict) or known.issuperset(i)
+    if sub is _always:
+        return _always
     return lambda i: not isinstance(i, dict) or all(
         sub(v) for k, v in i.items() if k not in known
     )
