@@ -115,13 +115,14 @@ def run(base_url: str, script: str, duration: float, connections: int = 32,
     if not base_url.startswith("http://127.0.0.1:"):
         raise ValueError(f"benchmarks send traffic to 127.0.0.1 only, not {base_url}")
     binary = ensure_wrk()
+    seconds = max(1, round(duration))  # wrk takes whole seconds only
     with tempfile.TemporaryDirectory() as tmp:
         lua = Path(tmp) / "bench.lua"
         lua.write_text(script, encoding="utf-8")
         done = subprocess.run(
-            [binary, "-t", str(threads), "-c", str(connections), "-d", f"{duration:g}s",
+            [binary, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
              "--timeout", "5s", "--latency", "-s", str(lua), base_url],
-            capture_output=True, text=True, check=False, timeout=duration + 30,
+            capture_output=True, text=True, check=False, timeout=seconds + 30,
         )
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
@@ -142,7 +143,7 @@ def run_limited(base_url: str, script: str, threads: int = 2, connections: int =
         lua = Path(tmp) / "bench.lua"
         lua.write_text(script, encoding="utf-8")
         process = subprocess.Popen(
-            [binary, "-t", str(threads), "-c", str(connections), "-d", f"{timeout:g}s",
+            [binary, "-t", str(threads), "-c", str(connections), "-d", f"{round(timeout)}s",
              "--timeout", "5s", "--latency", "-s", str(lua), base_url],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
