@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 
 from mockbsc.domain import events as ev
 from mockbsc.domain.events import EventLog
-from mockbsc.domain.models import Sim, SimStatus
-from mockbsc.domain.usage import UsageLedger
 from mockbsc.domain.models import INITIAL_DATA_MB as DATA_START
 from mockbsc.domain.models import INITIAL_SMS as SMS_START
+from mockbsc.domain.models import Sim, SimStatus
+from mockbsc.domain.usage import UsageLedger
 
 
 def materialize(sim: Sim, now: datetime, days: int, events: EventLog, usage: UsageLedger) -> None:
