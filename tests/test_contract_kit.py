@@ -148,7 +148,7 @@ def test_contract_run_fails_on_a_server_that_breaks_the_contract(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     with MockBSCServer(Settings(clock="manual")) as server:
-        monkeypatch.setattr(server.emulator, "products", lambda: 42)  # not a product list
+        monkeypatch.setattr(server.emulator.ordering, "products", lambda: 42)  # not a product list
         code = main(["contract", "--base-url", server.api_url, "--user", "demo",
                      "--password", "demo-password", "--max-examples", "2", "--",
                      "--include-operation-id", "getProductsUsingGET"])

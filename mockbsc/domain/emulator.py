@@ -8,7 +8,6 @@ test changes state directly. Time-dependent work is queued in the scheduler and 
 from __future__ import annotations
 
 import functools
-import random
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,14 +24,7 @@ from mockbsc.domain.fleet import Page, SimRegistry
 from mockbsc.domain.history import materialize
 from mockbsc.domain.journal import RequestJournal
 from mockbsc.domain.models import (
-    INITIAL_DATA_MB,
-    INITIAL_SMS,
-    Order,
-    OrderLine,
-    OrderStatus,
-    OrderType,
     Organisation,
-    Product,
     Sim,
     SimEvent,
     SimStatus,
@@ -115,12 +107,13 @@ class Emulator:
             "apply_changes": self._apply_changes,
             "reset_drop": self._reset_drop,
             "reset_restore": self._reset_restore,
-            "order_step": self._order_step,
         }
         self.seeded_at = self.clock.now()
         from mockbsc.domain.messaging import Messaging
+        from mockbsc.domain.ordering import OrderDesk
 
         self.messaging = Messaging(self)
+        self.ordering = OrderDesk(self)
         from mockbsc.domain.forwarding import SmsForwarder
 
         self.forwarder = SmsForwarder(self)
@@ -373,66 +366,6 @@ class Emulator:
                   end: str | None) -> UsageReport:
         self.sim(org_id, iccid)
         return self.usage.report(iccid, self.clock.now().date(), start, end)
-
-    # ----------------------------------------------------------------- top-ups and orders
-    @locked
-    def top_up(self, org_id: int, iccids: Sequence[str], bulk: bool) -> Order:
-        """One TOPUP (or BULK_TOPUP) order; every SIM gets 500 MB and 250 SMS at once."""
-        sims = [self.sim(org_id, iccid) for iccid in dict.fromkeys(iccids)]
-        now = self.clock.now()
-        order = self.orders.place(org_id, OrderType.BULK_TOPUP if bulk else OrderType.TOPUP, now,
-                                  iccids=[s.iccid for s in sims])
-        for sim in sims:
-            self.network.add_volume(sim, sim.data_quota, INITIAL_DATA_MB, now)
-            self.network.add_volume(sim, sim.sms_quota, INITIAL_SMS, now)
-        order.status = OrderStatus.COMPLETED
-        return order
-
-    @locked
-    def orders_page(self, org_id: int, page: int, page_size: int, sort: str | None) -> Page[Order]:
-        return self.orders.listing(org_id, page, page_size, sort)
-
-    @locked
-    def get_order(self, org_id: int, number: int) -> Order:
-        return self.orders.get(org_id, number)
-
-    def products(self) -> list[Product]:
-        return self.orders.product_list()
-
-    @locked
-    def place_order(self, org_id: int, lines: Sequence[OrderLine],
-                    address: dict[str, str] | None, reference: str | None) -> Order:
-        self.orders.check_lines(lines)
-        order = self.orders.place(org_id, OrderType.ADDITIONAL_ORDER, self.clock.now(), lines,
-                                  shipping_address=address, customer_reference=reference)
-        self.schedule(self.settings.order_step, "order_step", order.number)
-        return order
-
-    def _order_step(self, number: int) -> None:
-        order = self.orders.find(number)
-        if order is None:
-            return
-        if self.orders.advance(order) is OrderStatus.COMPLETED:
-            self._ship_sims(order)
-        else:
-            self.schedule(self.settings.order_step, "order_step", number)
-
-    def _ship_sims(self, order: Order) -> None:
-        """A completed order's SIMs join the fleet, not yet activated."""
-        from mockbsc.seed import make_sim
-
-        rng = random.Random(f"mockbsc:order:{order.number}")
-        count = sum(line.quantity for line in order.lines)
-        base = 800_000_000 + (order.number % 100_000) * 1_000
-        now = self.clock.now()
-        for n in range(count):
-            sim = make_sim(rng, order.org_id, base + n, len(self.sims), now, self.scenario.mix,
-                           ["new"], status=SimStatus.DISABLED, activated=now)
-            sim.label = None
-            sim.device.attached = sim.device.online = False
-            sim.imei = None
-            self.sims.add(sim)
-            order.iccids.append(sim.iccid)
 
     # ----------------------------------------------------------------- control plane
     @locked

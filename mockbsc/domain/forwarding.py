@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from mockbsc.domain import events as ev
-from mockbsc.domain.errors import ConflictError
+from mockbsc.domain.errors import ConflictError, NotFoundError
 from mockbsc.domain.models import SimStatus
 from mockbsc.domain.sms import (
     AddressType,
@@ -47,6 +47,21 @@ class SmsForwarder:
         self._emu = emulator
         emulator.messaging.on_final.append(self._report)
         emulator.webhooks.on_attempt.append(self._on_attempt)
+
+    def set_url(self, org_id: int, url: str | None) -> str | None:
+        """Point an organisation's forwarding at `url` (None: stop forwarding).
+
+        Pending deliveries follow the new URL on their next attempt.
+
+        Raises:
+            NotFoundError: no such organisation.
+        """
+        with self._emu.lock:
+            org = self._emu.orgs.get(org_id)
+            if org is None:
+                raise NotFoundError(f"organisation {org_id} not found")
+            org.sms_forward_url = url
+            return url
 
     def send_mo(self, iccid: str, payload: str, dcs: int = 0,
                 dest_address: str | None = None) -> list[Sms]:

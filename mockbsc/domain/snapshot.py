@@ -57,7 +57,7 @@ def _state_types() -> dict[str, dict[str, Any]]:
 NOT_STATE: dict[str, frozenset[str]] = {
     "emulator": frozenset({
         "settings", "scenario", "clock", "lock", "sender", "errors", "journal", "faults",
-        "limits", "on_attach", "_handlers", "messaging", "forwarder", "network"}),
+        "limits", "on_attach", "_handlers", "messaging", "ordering", "forwarder", "network"}),
     "tokens": frozenset({"_clock", "ttl_seconds", "reuse", "_make_token"}),
     "orders": frozenset({"products", "topup_price"}),
     "webhooks": frozenset({"policy", "_url_of", "_idle", "_in_flight", "on_attempt"}),

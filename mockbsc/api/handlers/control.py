@@ -16,7 +16,7 @@ from mockbsc.api.operation import Call, offloaded
 from mockbsc.api.responses import json_response
 from mockbsc.delivery import ensure_sender
 from mockbsc.domain.emulator import Emulator
-from mockbsc.domain.errors import InvalidRequestError, NotFoundError
+from mockbsc.domain.errors import InvalidRequestError
 from mockbsc.domain.models import Sim
 
 
@@ -101,11 +101,9 @@ def list_orgs(call: Call) -> Response:
 
 
 def set_sms_forwarding(call: Call) -> Response:
-    org = call.emulator.orgs.get(call.path["org_id"])
-    if org is None:
-        raise NotFoundError(f"organisation {call.path['org_id']} not found")
-    org.sms_forward_url = call.body.get("url")
-    return json_response({k: v for k, v in {"org_id": org.id, "url": org.sms_forward_url}.items()
+    org_id = call.path["org_id"]
+    url = call.emulator.forwarder.set_url(org_id, call.body.get("url"))
+    return json_response({k: v for k, v in {"org_id": org_id, "url": url}.items()
                           if v is not None}, media_type="application/json")
 
 

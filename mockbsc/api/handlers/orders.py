@@ -12,23 +12,23 @@ from mockbsc.domain.models import OrderLine
 
 def get_orders(call: Call) -> Response:
     q = call.query
-    page = call.emulator.orders_page(call.org_id, q["page"], q["pageSize"], q.get("sort"))
+    page = call.emulator.ordering.page(call.org_id, q["page"], q["pageSize"], q.get("sort"))
     return page_response([serialize.order(o, call.api_base) for o in page.items], page)
 
 
 def get_order(call: Call) -> Response:
-    order = call.emulator.get_order(call.org_id, call.path["order_number"])
+    order = call.emulator.ordering.get(call.org_id, call.path["order_number"])
     return json_response(serialize.order(order, call.api_base))
 
 
 def post_order(call: Call) -> Response:
     body = call.body
     lines = [OrderLine(p["productId"], p["quantity"]) for p in body["products"]]
-    order = call.emulator.place_order(call.org_id, lines, body.get("delivery_address"),
+    order = call.emulator.ordering.place(call.org_id, lines, body.get("delivery_address"),
                                       body.get("customer_reference"))
     location = f"{call.api_base}/v1/orders/{order.number}"
     return json_response(body, 201, {"Location": location})
 
 
 def get_products(call: Call) -> Response:
-    return json_response([serialize.product(p) for p in call.emulator.products()])
+    return json_response([serialize.product(p) for p in call.emulator.ordering.products()])

@@ -93,12 +93,12 @@ def reset_connectivity(call: Call) -> Response:
 
 
 def top_up(call: Call) -> Response:
-    order = call.emulator.top_up(call.org_id, [call.path["iccid"]], bulk=False)
+    order = call.emulator.ordering.top_up(call.org_id, [call.path["iccid"]], bulk=False)
     return empty_response(201, {"Location": f"{call.api_base}/v1/orders/{order.number}"})
 
 
 def top_up_multiple(call: Call) -> Response:
-    order = call.emulator.top_up(call.org_id, list(call.body), bulk=True)
+    order = call.emulator.ordering.top_up(call.org_id, list(call.body), bulk=True)
     return empty_response(201, {"Location": f"{call.api_base}/v1/orders/{order.number}"})
 
 
