@@ -7,14 +7,12 @@ run, so a sequence of calls can break nothing a single call cannot.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, settings
-from starlette.testclient import TestClient
 
-from contracts.test_conformance import BUSINESS_RULE_OPERATIONS, TOKEN_EXCLUDED
+from contracts.harness import excluded_checks, operation_id, register_demo_auth
 from mockbsc.api.app import create_app
 from mockbsc.config import Settings
 from mockbsc.domain.emulator import Emulator
@@ -24,37 +22,18 @@ EMULATOR = Emulator(Settings(clock="manual", sims=20, token_ttl=30 * 24 * 3600),
                     load_scenario())
 APP = create_app(EMULATOR)
 BSC = schemathesis.openapi.from_asgi("/management-api/api-docs", APP)
-BASIC = "Basic " + base64.b64encode(b"demo:demo-password").decode()
 SEEN: set[tuple[str, int]] = set()
 
 
-@BSC.auth()
-class DemoToken:
-    def get(self, case: Any, ctx: Any) -> str:
-        with TestClient(APP) as client:
-            response = client.post("/management-api/oauth/token",
-                                   headers={"Authorization": BASIC},
-                                   data={"grant_type": "client_credentials"})
-        return str(response.json()["access_token"])
-
-    def set(self, case: Any, data: str, ctx: Any) -> None:
-        case.headers = case.headers or {}
-        if case.operation.definition.raw.get("operationId") == "postAccessTokenPOST":
-            case.headers["Authorization"] = BASIC
-        else:
-            case.headers["Authorization"] = f"Bearer {data}"
+register_demo_auth(BSC, APP)
 
 
 class BscStateMachine(BSC.as_state_machine()):  # type: ignore[misc]
     def validate_response(self, response: Any, case: Any,
                           additional_checks: Any = None, **kwargs: Any) -> None:
-        op_id = case.operation.definition.raw.get("operationId")
-        from schemathesis.specs.openapi.checks import positive_data_acceptance
-
-        excluded = TOKEN_EXCLUDED if op_id == "postAccessTokenPOST" else (
-            [positive_data_acceptance] if op_id in BUSINESS_RULE_OPERATIONS else [])
-        SEEN.add((op_id, response.status_code))
-        case.validate_response(response, excluded_checks=excluded, transport_kwargs=kwargs)
+        SEEN.add((operation_id(case), response.status_code))
+        case.validate_response(response, excluded_checks=excluded_checks(case),
+                               transport_kwargs=kwargs)
         EMULATOR.check()
 
 

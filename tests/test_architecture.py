@@ -57,3 +57,15 @@ def test_api_docs_serve_the_contract(client: object) -> None:
     assert docs.status_code == 200
     assert docs.json()["openapi"].startswith("3.1")
     assert client.get("/_mockbsc/api-docs").json()["paths"]["/health"]
+
+
+def test_the_contracts_iccid_example_is_a_sim_of_the_default_fleet(
+    emulator: object,
+) -> None:
+    from mockbsc.domain.emulator import Emulator
+
+    assert isinstance(emulator, Emulator)
+    example = Contract.load(BSC_CONTRACT).document["components"]["parameters"]["Iccid"]["example"]
+    sim = emulator.sims.find(example)
+    assert sim is not None
+    assert sim.org_id == emulator.scenario.default_org_id
