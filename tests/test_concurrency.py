@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,6 +23,17 @@ from mockbsc.server import MockBSCServer, issue_token
 CLIENTS = 50
 CALLS = 16
 TOPUP_MB = 500
+
+
+def run_clients(client: Callable[[int], None], failures: list[BaseException]) -> None:
+    """Run CLIENTS threads of `client` to the end; any exception a thread hit fails the test."""
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a client thread hung"
+    assert not failures, failures[:3]
 
 
 def test_fifty_concurrent_clients_keep_every_invariant() -> None:
@@ -87,13 +99,7 @@ def test_fifty_concurrent_clients_keep_every_invariant() -> None:
                 elif kind == "sms" and response.status_code == 201:
                     sent[iccid].append(int(response.headers["Location"].rsplit("/", 1)[1]))
 
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        assert not failures, failures[:3]
-        assert not any(t.is_alive() for t in threads)
+        run_clients(client, failures)
         assert sum(statuses.values()) == CLIENTS * CALLS
         assert not [s for s in statuses if s >= 500], statuses
 
@@ -154,12 +160,7 @@ def test_state_resets_in_the_middle_of_traffic_never_cause_a_5xx() -> None:
             except BaseException as exc:  # surfaced in the test thread below
                 failures.append(exc)
 
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
-        assert not failures, failures[:3]
+        run_clients(client, failures)
         assert not [s for s in statuses if s >= 500], statuses
         assert statuses[201] > 0
         server.check()
