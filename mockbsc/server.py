@@ -194,6 +194,43 @@ class MockBSCServer:
         """A ready bearer token of the served emulator (default: the demo user)."""
         return issue_token(self.emulator, username, password)
 
+    def requests(self, operation: str | None = None) -> list[dict[str, Any]]:
+        """What the code under test called, oldest first (`GET /_mockbsc/requests`)."""
+        return self._control_get("/_mockbsc/requests", {"operation": operation})
+
+    def deliveries(self, status: str | None = None,
+                   iccid: str | None = None) -> list[dict[str, Any]]:
+        """Webhook deliveries with their attempts (`GET /_mockbsc/webhooks`)."""
+        return self._control_get("/_mockbsc/webhooks", {"status": status, "iccid": iccid})
+
+    def sms(self, iccid: str) -> list[dict[str, Any]]:
+        """The SMS the platform holds for a SIM, as a client of its organisation sees them."""
+        import httpx
+
+        sim = self.emulator.sims.find(iccid)
+        if sim is None:
+            raise LookupError(f"no SIM {iccid} in the served fleet")
+        user = next(u for u in self.emulator.tokens.users
+                    if u.org_id == sim.org_id and u.api_access)
+        headers = self.token(user.username, user.password).headers
+        response = httpx.get(f"{self.api_url}/v1/sims/{iccid}/sms",
+                             params={"pageSize": 100}, headers=headers, timeout=10)
+        response.raise_for_status()
+        result: list[dict[str, Any]] = response.json()
+        return result
+
+    def _control_get(self, path: str, params: dict[str, str | None]) -> list[dict[str, Any]]:
+        import httpx
+
+        headers = {}
+        if self.emulator.settings.admin_token:
+            headers["Authorization"] = f"Bearer {self.emulator.settings.admin_token}"
+        response = httpx.get(self.url + path, headers=headers, timeout=10,
+                             params={k: v for k, v in params.items() if v is not None})
+        response.raise_for_status()
+        result: list[dict[str, Any]] = response.json()
+        return result
+
     def check(self) -> None:
         """Raise the first error the server hit: a crashed thread or a handler's exception."""
         if self._crash is not None:

@@ -52,3 +52,24 @@ def test_import_mockbsc_stays_cheap() -> None:
     code = "import sys, mockbsc; print('uvicorn' in sys.modules, 'starlette' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_assertion_helpers_show_requests_sms_and_deliveries() -> None:
+    from mockbsc.receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver, MockBSCServer(
+        Settings(clock="manual", sms_forward_url=receiver.url)
+    ) as server:
+        iccid = next(s.iccid for s in server.emulator.sims.all() if s.device.attached
+                     and s.org_id == 4321 and s.status.value == "Enabled")
+        headers = server.token().headers
+        sent = httpx.post(f"{server.api_url}/v1/sims/{iccid}/sms", headers=headers,
+                          json={"payload": "ping"})
+        assert sent.status_code == 201
+        assert [r["status"] for r in server.requests("sendSmsToSimUsingPOST")] == [201]
+        assert [m["payload"] for m in server.sms(iccid)] == ["ping"]
+        assert server.deliveries(iccid=iccid) == []  # not delivered yet: nothing to report
+        httpx.post(server.url + "/_mockbsc/clock/advance", json={"seconds": 5})
+        reports = server.deliveries(iccid=iccid)
+        assert [(d["kind"], d["status"]) for d in reports] == [("dlr", "delivered")]
+        assert receiver.requests[0].method == "PATCH"
