@@ -109,19 +109,29 @@ def lua_script(method: str, paths: list[str], headers: dict[str, str], body: str
     return script
 
 
+def _loopback_only(base_url: str) -> None:
+    if not base_url.startswith("http://127.0.0.1:"):
+        raise ValueError(f"benchmarks send traffic to 127.0.0.1 only, not {base_url}")
+
+
+def _command(binary: str, threads: int, connections: int, seconds: int, lua: Path,
+             base_url: str) -> list[str]:
+    """One wrk invocation: latency histogram, 5 s request timeout, the Lua script given."""
+    return [binary, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+            "--timeout", "5s", "--latency", "-s", str(lua), base_url]
+
+
 def run(base_url: str, script: str, duration: float, connections: int = 32,
         threads: int = 2) -> WrkResult:
     """Load `base_url` (loopback only) for `duration` seconds and parse the result."""
-    if not base_url.startswith("http://127.0.0.1:"):
-        raise ValueError(f"benchmarks send traffic to 127.0.0.1 only, not {base_url}")
+    _loopback_only(base_url)
     binary = ensure_wrk()
     seconds = max(1, round(duration))  # wrk takes whole seconds only
     with tempfile.TemporaryDirectory() as tmp:
         lua = Path(tmp) / "bench.lua"
         lua.write_text(script, encoding="utf-8")
         done = subprocess.run(
-            [binary, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
-             "--timeout", "5s", "--latency", "-s", str(lua), base_url],
+            _command(binary, threads, connections, seconds, lua, base_url),
             capture_output=True, text=True, check=False, timeout=seconds + 30,
         )
     if done.returncode != 0:
@@ -136,15 +146,13 @@ def run_limited(base_url: str, script: str, threads: int = 2, connections: int =
     wrk itself always runs for its whole duration, so this interrupts it (SIGINT, after which
     wrk prints its usual summary) as soon as each thread has printed that it is done.
     """
-    if not base_url.startswith("http://127.0.0.1:"):
-        raise ValueError(f"benchmarks send traffic to 127.0.0.1 only, not {base_url}")
+    _loopback_only(base_url)
     binary = ensure_wrk()
     with tempfile.TemporaryDirectory() as tmp:
         lua = Path(tmp) / "bench.lua"
         lua.write_text(script, encoding="utf-8")
         process = subprocess.Popen(
-            [binary, "-t", str(threads), "-c", str(connections), "-d", f"{round(timeout)}s",
-             "--timeout", "5s", "--latency", "-s", str(lua), base_url],
+            _command(binary, threads, connections, round(timeout), lua, base_url),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         assert process.stdout is not None

@@ -5,6 +5,7 @@ Fields without a value are left out, never sent as null (the platform's Jackson 
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -120,7 +121,9 @@ def status(s: Sim, now: datetime) -> JSON:
     pdp = None
     if device.online and device.session_started is not None:
         pdp = {
-            "pdp_context_id": str(abs(hash((s.iccid, device.session_started))) % 10**9),
+            # Stable across processes (hash() of a str is salted per process).
+            "pdp_context_id": str(zlib.crc32(
+                f"{s.iccid}:{device.session_started.isoformat()}".encode()) % 10**9),
             "endpoint_id": s.iccid[-8:],
             "organisation_id": str(s.org_id),
             "imsi": s.imsi,
