@@ -59,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fault", dest="faults", action="append", metavar="RULE",
                        help="inject a fault: JSON rule or '[METHOD] PATH|OPERATION key=value "
                        "...', e.g. 'GET /v1/sims/{iccid} status=503 times=2'; repeatable")
+    serve.add_argument("--fd", type=int, default=None, metavar="FD",
+                       help="serve on this inherited, already bound socket instead of binding "
+                       "--host/--port (socket activation; how tests hand a port over "
+                       "without a race)")
     contract_cli.add_parser(commands)
     return parser
 
@@ -89,7 +93,9 @@ def _fault_rules(configured: str | None, flags: Sequence[str]) -> str:
     return json.dumps(rules)
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, fd: int | None = None) -> int:
+    import socket
+
     import uvicorn
 
     from mockbsc.api.app import build_emulator, create_app
@@ -103,12 +109,15 @@ def serve(settings: Settings) -> int:
     # The seeded fleet lives as long as the server: keep it out of the cyclic GC's full
     # passes, each of which would otherwise stall every request (~120 ms at 100,000 SIMs).
     gc.freeze()
-    print(f"mockbsc {__version__} serving the BSC API at "
-          f"http://{settings.host}:{settings.port}/management-api "
-          f"(API explorer: http://{settings.host}:{settings.port}/)", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                access_log=False, lifespan="on")
-    return 0
+    sock = None if fd is None else socket.socket(fileno=fd)
+    host, port = sock.getsockname()[:2] if sock else (settings.host, settings.port)
+    print(f"mockbsc {__version__} serving the BSC API at http://{host}:{port}/management-api "
+          f"(API explorer: http://{host}:{port}/)", file=sys.stderr)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, access_log=False,
+                            log_level=settings.log_level, lifespan="on")
+    server = uvicorn.Server(config)
+    server.run(sockets=[sock] if sock else None)
+    return 0 if server.started else 3  # 3: uvicorn's own status for a failed start-up
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -125,5 +134,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mockbsc: {exc}", file=sys.stderr)
         return 2
     if args.command == "serve":
-        return serve(settings)
+        return serve(settings, args.fd)
     return 2  # pragma: no cover - argparse rejects unknown commands

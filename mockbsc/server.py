@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from mockbsc.config import Settings
 from mockbsc.domain.emulator import Emulator
+from mockbsc.ports import listening_socket, port_of
 
 if TYPE_CHECKING:
     import uvicorn
@@ -105,10 +106,8 @@ class MockBSCServer:
         from mockbsc.api.app import build_emulator, create_app
 
         self._app = create_app(self._initial or build_emulator(self.settings))
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((self.host, self.port))
-        self.port = self._socket.getsockname()[1]
+        self._socket = listening_socket(self.host, self.port)
+        self.port = port_of(self._socket)
         # ws="none": mockbsc has no websockets, and importing them only brings deprecations.
         config = uvicorn.Config(self._app, log_level=self.log_level, access_log=False,
                                 lifespan="on", ws="none", timeout_graceful_shutdown=1)

@@ -8,7 +8,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from mockbsc.ports import unbound_port_number
 
 REPO = Path(__file__).resolve().parent.parent
 DOCKERFILE = REPO / "Dockerfile"
@@ -96,12 +97,6 @@ def test_dockerignore_whitelists_only_what_the_build_copies() -> None:
                 assert any(dockerignore_allows(str(f.relative_to(REPO))) for f in files), source
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def image(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """A venv standing in for the image: the Dockerfile's COPY and RUN steps, executed."""
@@ -161,7 +156,7 @@ def test_image_entrypoint_serves_and_passes_its_healthcheck(
 ) -> None:
     workdir, env = image
     steps = dict(instructions())
-    port = _free_port()
+    port = unbound_port_number()  # the number is what is under test: see its docstring
     env = {**env, "MOCKBSC_PORT": str(port)}  # as `docker run -e MOCKBSC_PORT=...` would
     health = exec_form(steps["HEALTHCHECK"].split("CMD", 1)[1].strip())
     process = subprocess.Popen(exec_form(steps["ENTRYPOINT"]), cwd=workdir, env=env,

@@ -210,11 +210,9 @@ def test_live_server_delivers_webhooks_of_the_test_emulator(pytester: pytest.Pyt
 
 def test_live_server_address_can_be_pinned(pytester: pytest.Pytester,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    import socket
+    from mockbsc.ports import unbound_port_number
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = unbound_port_number()  # the pinned number is what is under test
     monkeypatch.setenv("MOCKBSC_TEST_PORT", str(port))
     monkeypatch.setenv("MOCKBSC_PORT", "1")  # `mockbsc serve`'s setting is not the tests'
     pytester.makepyfile(f"""

@@ -7,18 +7,15 @@ its own moment before it answers; nothing here sleeps through a back-off.
 
 from __future__ import annotations
 
-import json
 import re
-import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
 from mockbsc.domain.emulator import Emulator
+from mockbsc.receiver import WebhookReceiver
 from tests.conftest import API
 
 # Tokens must outlive the days these tests move the clock through.
@@ -28,67 +25,14 @@ ORG = 4321
 GMT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
 
-class Receiver:
-    """A customer's webhook endpoint on a fixed local port: records every request, answers
-    200, or `fail_status` to the next `fail_next` ones; `down()` closes the port (refused)."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}/bsc/sms"
-        self.requests: list[tuple[str, dict[str, Any]]] = []
-        self.fail_next = 0
-        self.fail_status = 500
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self.up()
-
-    def up(self) -> None:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def _handle(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with receiver._lock:
-                    status = 200
-                    if receiver.fail_next > 0:
-                        receiver.fail_next -= 1
-                        status = receiver.fail_status
-                    receiver.requests.append((self.command, json.loads(body)))
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            do_POST = do_PATCH = _handle
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                         daemon=True).start()
-
-    def down(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def bodies(self, method: str | None = None) -> list[dict[str, Any]]:
-        with self._lock:
-            return [body for m, body in self.requests if method in (None, m)]
-
-
 @pytest.fixture
-def receiver(client: TestClient) -> Iterator[Receiver]:
+def receiver(client: TestClient) -> Iterator[WebhookReceiver]:
     """A receiver the demo organisation's SMS forwarding points at."""
-    receiver = Receiver()
-    response = client.put(f"/_mockbsc/orgs/{ORG}/sms-forwarding", json={"url": receiver.url})
-    assert response.status_code == 200
-    yield receiver
-    receiver.down()
+    with WebhookReceiver(path="/bsc/sms") as receiver:
+        response = client.put(f"/_mockbsc/orgs/{ORG}/sms-forwarding",
+                              json={"url": receiver.url})
+        assert response.status_code == 200
+        yield receiver
 
 
 def advance(client: TestClient, seconds: float) -> None:
@@ -143,7 +87,7 @@ def attached(client: TestClient, iccid: str) -> str:
 
 
 def test_mt_waits_while_detached_then_is_delivered_and_reported_by_patch(
-        client: TestClient, auth: dict[str, str], iccid: str, receiver: Receiver) -> None:
+        client: TestClient, auth: dict[str, str], iccid: str, receiver: WebhookReceiver) -> None:
     detached(client, iccid)
     volume = sms_volume(client, auth, iccid)
     sms_id = send_mt(client, auth, iccid)
@@ -158,7 +102,8 @@ def test_mt_waits_while_detached_then_is_delivered_and_reported_by_patch(
     assert delivered["status"] == {"id": 4, "description": "DELIVERED"}
     assert delivered["delivery_date"] == delivered["final_date"]
     assert sms_volume(client, auth, iccid) == volume - 1
-    [(method, body)] = receiver.requests
+    [request] = receiver.requests
+    method, body = request.method, request.json()
     assert method == "PATCH"
     assert body["status"] == {"status": "DELIVERED", "id": "4"}
     assert body["endpoint"] == {"id": iccid[-8:], "name": iccid}
@@ -170,7 +115,7 @@ def test_mt_waits_while_detached_then_is_delivered_and_reported_by_patch(
 
 
 def test_cancelled_sms_is_never_delivered_nor_charged(
-        client: TestClient, auth: dict[str, str], iccid: str, receiver: Receiver) -> None:
+        client: TestClient, auth: dict[str, str], iccid: str, receiver: WebhookReceiver) -> None:
     detached(client, iccid)
     volume = sms_volume(client, auth, iccid)
     sms_id = send_mt(client, auth, iccid)
@@ -184,7 +129,7 @@ def test_cancelled_sms_is_never_delivered_nor_charged(
 
 
 def test_cancel_of_a_delivered_sms_is_a_conflict_and_changes_nothing(
-        client: TestClient, auth: dict[str, str], iccid: str, receiver: Receiver) -> None:
+        client: TestClient, auth: dict[str, str], iccid: str, receiver: WebhookReceiver) -> None:
     attached(client, iccid)
     sms_id = send_mt(client, auth, iccid)
     advance(client, 3)
@@ -203,7 +148,7 @@ def test_cancel_of_an_unknown_sms_is_not_found(
 
 
 def test_unreached_sms_fails_at_expiry_and_is_reported(
-        client: TestClient, auth: dict[str, str], iccid: str, receiver: Receiver) -> None:
+        client: TestClient, auth: dict[str, str], iccid: str, receiver: WebhookReceiver) -> None:
     detached(client, iccid)
     volume = sms_volume(client, auth, iccid)
     sms_id = send_mt(client, auth, iccid)
@@ -231,12 +176,13 @@ def test_sms_list_sorts_by_any_documented_key(
 
 
 def test_mo_sms_is_listed_charged_and_forwarded_by_post(
-        client: TestClient, auth: dict[str, str], iccid: str, receiver: Receiver) -> None:
+        client: TestClient, auth: dict[str, str], iccid: str, receiver: WebhookReceiver) -> None:
     attached(client, iccid)
     volume = sms_volume(client, auth, iccid)
     [sms_id] = send_mo(client, iccid, "temperature=21.5", dest_address="12345")
     advance(client, 0)
-    [(method, body)] = receiver.requests
+    [request] = receiver.requests
+    method, body = request.method, request.json()
     assert method == "POST"
     msisdn = client.get(f"{API}/v1/sims/{iccid}", headers=auth).json()["msisdn"]
     assert body == {
@@ -254,7 +200,7 @@ def test_mo_sms_is_listed_charged_and_forwarded_by_post(
 
 
 def test_long_mo_sms_is_split_into_parts_like_a_device_does(
-        client: TestClient, auth: dict[str, str], iccid: str, receiver: Receiver) -> None:
+        client: TestClient, auth: dict[str, str], iccid: str, receiver: WebhookReceiver) -> None:
     attached(client, iccid)
     volume = sms_volume(client, auth, iccid)
     ids = send_mo(client, iccid, "x" * 400)
@@ -273,7 +219,7 @@ def test_long_mo_sms_is_split_into_parts_like_a_device_does(
     (8, "Ü" * 150, [67, 67, 16]),
     (4, "ab" * 300, [268, 268, 64]),
 ], ids=["ucs2", "binary"])
-def test_mo_parts_follow_the_coding(client: TestClient, iccid: str, receiver: Receiver,
+def test_mo_parts_follow_the_coding(client: TestClient, iccid: str, receiver: WebhookReceiver,
                                     dcs: int, payload: str, sizes: list[int]) -> None:
     attached(client, iccid)
     send_mo(client, iccid, payload, dcs=dcs)
@@ -293,9 +239,9 @@ def test_mo_sms_of_a_detached_device_is_a_conflict(client: TestClient, iccid: st
 
 
 def test_failing_receiver_is_retried_on_the_schedule_with_the_same_body(
-        client: TestClient, auth: dict[str, str], iccid: str, receiver: Receiver) -> None:
+        client: TestClient, auth: dict[str, str], iccid: str, receiver: WebhookReceiver) -> None:
     attached(client, iccid)
-    receiver.fail_next = 3
+    receiver.fail_next(3)
     [sms_id] = send_mo(client, iccid)
     advance(client, 0)
     assert len(receiver.requests) == 1
@@ -324,7 +270,7 @@ def test_failing_receiver_is_retried_on_the_schedule_with_the_same_body(
 
 
 def test_refused_connection_is_retried_until_the_receiver_is_up(
-        client: TestClient, iccid: str, receiver: Receiver) -> None:
+        client: TestClient, iccid: str, receiver: WebhookReceiver) -> None:
     attached(client, iccid)
     receiver.down()
     send_mo(client, iccid)
@@ -339,7 +285,8 @@ def test_refused_connection_is_retried_until_the_receiver_is_up(
 
 
 def test_receiver_down_for_an_hour_then_gets_every_message_in_order(
-        client: TestClient, auth: dict[str, str], emulator: Emulator, receiver: Receiver) -> None:
+        client: TestClient, auth: dict[str, str], emulator: Emulator,
+        receiver: WebhookReceiver) -> None:
     sims = [s["iccid"] for s in client.get(f"{API}/v1/sims", headers=auth,
                                            params={"pageSize": 100}).json()
             if s["status"] == "Enabled"][:2]
@@ -363,9 +310,9 @@ def test_receiver_down_for_an_hour_then_gets_every_message_in_order(
 
 
 def test_unacknowledged_message_is_given_up_after_24_hours_with_an_error_event(
-        client: TestClient, auth: dict[str, str], iccid: str, receiver: Receiver) -> None:
+        client: TestClient, auth: dict[str, str], iccid: str, receiver: WebhookReceiver) -> None:
     attached(client, iccid)
-    receiver.fail_next, receiver.fail_status = 10_000, 503
+    receiver.fail_next(10_000, status=503)
     [sms_id] = send_mo(client, iccid)
     advance(client, 24 * 3600 - 1)
     assert deliveries(client, status="failed") == []
@@ -386,7 +333,7 @@ def test_unacknowledged_message_is_given_up_after_24_hours_with_an_error_event(
 
 
 def test_webhook_list_filters_by_status_iccid_and_kind(
-        client: TestClient, auth: dict[str, str], iccid: str, receiver: Receiver) -> None:
+        client: TestClient, auth: dict[str, str], iccid: str, receiver: WebhookReceiver) -> None:
     attached(client, iccid)
     send_mo(client, iccid)
     send_mt(client, auth, iccid)
@@ -411,10 +358,9 @@ def test_no_forwarding_url_means_no_delivery(client: TestClient, auth: dict[str,
 
 
 def test_pending_messages_follow_a_corrected_url(client: TestClient, iccid: str,
-                                                 receiver: Receiver) -> None:
+                                                 receiver: WebhookReceiver) -> None:
     attached(client, iccid)
-    fixed = Receiver()
-    try:
+    with WebhookReceiver(path="/bsc/sms") as fixed:
         receiver.down()
         [sms_id] = send_mo(client, iccid)
         advance(client, 0)
@@ -423,8 +369,6 @@ def test_pending_messages_follow_a_corrected_url(client: TestClient, iccid: str,
         assert [b["id"] for b in fixed.bodies()] == [str(sms_id)]
         [delivery] = deliveries(client)
         assert [a["url"] for a in delivery["attempts"]] == [receiver.url, fixed.url]
-    finally:
-        fixed.down()
 
 
 def test_mo_sms_cannot_be_cancelled(client: TestClient, auth: dict[str, str],

@@ -4,11 +4,8 @@ timeout, and no more than the configured number of calls are in flight at once."
 
 from __future__ import annotations
 
-import socket
 import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import httpx
 from starlette.testclient import TestClient
@@ -16,7 +13,8 @@ from starlette.testclient import TestClient
 from mockbsc import MockBSCServer, Settings
 from mockbsc.delivery import HttpSender
 from mockbsc.domain.emulator import Emulator
-from mockbsc.receiver import WebhookReceiver
+from mockbsc.ports import listening_socket
+from mockbsc.receiver import ReceivedRequest, WebhookReceiver
 from mockbsc.seed import load_scenario
 
 
@@ -24,22 +22,12 @@ def test_receiver_calling_the_api_back_while_a_delivery_is_under_way() -> None:
     seen: list[int] = []
     base: dict[str, str] = {}
 
-    class CallsBack(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            # Needs the emulator lock and the event loop: both must be free while we answer.
-            seen.append(httpx.get(base["url"] + "/_mockbsc/webhooks", timeout=3).status_code)
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+    def calls_back(request: ReceivedRequest) -> None:
+        # Needs the emulator lock and the event loop: both must be free while we answer.
+        seen.append(httpx.get(base["url"] + "/_mockbsc/webhooks", timeout=3).status_code)
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    receiver = ThreadingHTTPServer(("127.0.0.1", 0), CallsBack)
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{receiver.server_address[1]}/sms"
-    try:
+    with WebhookReceiver(path="/sms", on_request=calls_back) as receiver:
+        url = receiver.url
         settings = Settings(clock="manual", sms_forward_url=url, webhook_timeout=5)
         with MockBSCServer(settings) as server:
             base["url"] = server.url
@@ -56,15 +44,10 @@ def test_receiver_calling_the_api_back_while_a_delivery_is_under_way() -> None:
             assert seen == [200]
             assert [d["status"] for d in deliveries] == ["delivered"]
             assert deliveries[0]["attempts"][0]["duration_ms"] < 4000
-    finally:
-        receiver.shutdown()
-        receiver.server_close()
 
 
 def test_a_receiver_that_never_answers_times_out_and_is_retried() -> None:
-    with socket.socket() as silent:  # accepts connections (backlog) but never answers
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(8)
+    with listening_socket() as silent:  # accepts connections (backlog) but never answers
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/sms"
         settings = Settings(clock="manual", sms_forward_url=url, webhook_timeout=0.2)
         emulator = Emulator(settings, load_scenario(), sender=HttpSender.from_settings(settings))
@@ -82,25 +65,16 @@ def test_sender_keeps_at_most_its_concurrency_in_flight() -> None:
     lock = threading.Lock()
     current, peak = [0], [0]
 
-    class Slow(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            with lock:
-                current[0] += 1
-                peak[0] = max(peak[0], current[0])
-            threading.Event().wait(0.1)  # a slow receiver, not a back-off
-            with lock:
-                current[0] -= 1
-            self.send_response(204)
-            self.end_headers()
+    def slow(request: ReceivedRequest) -> None:
+        with lock:
+            current[0] += 1
+            peak[0] = max(peak[0], current[0])
+        threading.Event().wait(0.1)  # a slow receiver, not a back-off
+        with lock:
+            current[0] -= 1
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    receiver = ThreadingHTTPServer(("127.0.0.1", 0), Slow)
-    threading.Thread(target=receiver.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{receiver.server_address[1]}/sms"
+    with WebhookReceiver(path="/sms", on_request=slow) as receiver:
+        url = receiver.url
         emulator = Emulator(Settings(clock="manual"), load_scenario())
         sims = [s for s in emulator.sims.all() if s.device.attached][:6]
         for sim in sims:
@@ -111,9 +85,6 @@ def test_sender_keeps_at_most_its_concurrency_in_flight() -> None:
         statuses = [d.status.value for d in emulator.webhooks.listing()]
         assert statuses == ["delivered"] * 6
         assert peak[0] == 2
-    finally:
-        receiver.shutdown()
-        receiver.server_close()
 
 
 def test_the_plugins_webhook_receiver_gets_reports_and_retries(

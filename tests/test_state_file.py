@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from mockbsc.api.app import build_emulator, create_app
 from mockbsc.cli import main
 from mockbsc.config import Settings
 from mockbsc.domain.snapshot import export_state
+from mockbsc.ports import listening_socket, port_of
 from mockbsc.statefile import StateFileError
 from tests.conftest import API, token_for
 from tests.test_state import busy_state
@@ -83,19 +85,15 @@ def test_a_state_of_another_format_stops_the_start(tmp_path: Path) -> None:
         create_app(build_emulator(settings_at(path)))
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start_server(path: Path, port: int) -> subprocess.Popen[bytes]:
-    log = path.with_suffix(".log")
+def start_server(path: Path, sock: socket.socket) -> subprocess.Popen[bytes]:
+    """`mockbsc serve` on the listening socket `sock` (inherited: no port to race for)."""
+    log, port = path.with_suffix(".log"), port_of(sock)
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mockbsc", "serve", "--port", str(port), "--clock",
+            [sys.executable, "-m", "mockbsc", "serve", "--fd", str(sock.fileno()), "--clock",
              "manual", "--state-file", str(path), "--token-ttl", "2592000",
-             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=output)
+             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=output,
+            pass_fds=[sock.fileno()])
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -108,9 +106,17 @@ def start_server(path: Path, port: int) -> subprocess.Popen[bytes]:
     raise AssertionError(f"server did not start: {log.read_text()}")
 
 
-def test_sigkill_mid_load_loses_no_acknowledged_change(tmp_path: Path) -> None:
-    path, port = tmp_path / "state.db", free_port()
-    server = start_server(path, port)
+@pytest.fixture
+def sock() -> Iterator[socket.socket]:
+    """A listening loopback socket, kept across the server's kill and restart."""
+    with listening_socket() as sock:
+        yield sock
+
+
+def test_sigkill_mid_load_loses_no_acknowledged_change(tmp_path: Path,
+                                                       sock: socket.socket) -> None:
+    path, port = tmp_path / "state.db", port_of(sock)
+    server = start_server(path, sock)
     base = f"http://127.0.0.1:{port}"
     acked: dict[str, list[str]] = {"orders": [], "sms": [], "labels": []}
     lock = threading.Lock()
@@ -160,7 +166,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_change(tmp_path: Path) -> None:
             server.kill()
     assert sum(map(len, acked.values())) >= 150
 
-    restarted = start_server(path, port)
+    restarted = start_server(path, sock)  # the same socket: the port was never let go
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=10) as http:
             for location in acked["orders"]:
