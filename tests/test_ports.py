@@ -21,9 +21,9 @@ def test_a_listening_socket_holds_its_port_against_other_binds() -> None:
 
 
 def test_a_refusing_port_refuses_connections_while_held() -> None:
-    with refusing_port() as port, socket.socket() as client:
-        with pytest.raises(ConnectionRefusedError):
-            client.connect(("127.0.0.1", port))
+    with refusing_port() as port, socket.socket() as client, \
+            pytest.raises(ConnectionRefusedError):
+        client.connect(("127.0.0.1", port))
 
 
 def test_the_racy_port_number_is_free_once_returned() -> None:
