@@ -1,32 +1,50 @@
-"""Server processes for the benchmarks: start on a free loopback port, wait for health, stop."""
+"""Server processes for the benchmarks: start on a free loopback port, wait for health, stop.
+
+Each server gets a socket that is already bound and listening (`mockbsc.ports`) and takes
+it over by file descriptor (`--fd N`), so no other process can take its port in between.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+from mockbsc.ports import listening_socket, port_of
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+Command = Callable[[int], Sequence[str]]
+"""Builds a server's command line from the file descriptor of its listening socket."""
 
 
-def mockbsc_command(port: int, *extra: str) -> list[str]:
+def mockbsc_command(*extra: str) -> Command:
     """`mockbsc serve` as the console script runs it (same interpreter as the suite)."""
-    return [sys.executable, "-c", "import sys; from mockbsc.cli import main; sys.exit(main())",
-            "serve", "--port", str(port), "--log-level", "warning", *extra]
+    return lambda fd: [sys.executable, "-c",
+                       "import sys; from mockbsc.cli import main; sys.exit(main())",
+                       "serve", "--fd", str(fd), "--log-level", "warning", *extra]
+
+
+def module_command(module: str, *extra: str) -> Command:
+    """`python -m module --fd N ...`: the reference and the receiver."""
+    return lambda fd: [sys.executable, "-m", module, "--fd", str(fd), *extra]
+
+
+def spawn(command: Command, **popen: Any) -> tuple[subprocess.Popen[bytes], int]:
+    """Start `command` on a fresh listening socket; (the process, its port)."""
+    with listening_socket() as sock:  # the child holds its own copy from here on
+        process = subprocess.Popen(list(command(sock.fileno())), pass_fds=[sock.fileno()],
+                                   **popen)
+        return process, port_of(sock)
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float) -> float:
@@ -76,11 +94,11 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
 
 
 @contextlib.contextmanager
-def serve(command: Sequence[str], port: int, health: str = "/health",
+def serve(command: Command, health: str = "/health",
           timeout: float = 120.0) -> Iterator[Server]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    process = subprocess.Popen(list(command), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process, port = spawn(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
     try:
         wait_healthy(f"http://127.0.0.1:{port}{health}", process, timeout)
         yield Server(process, port)

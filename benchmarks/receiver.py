@@ -1,8 +1,9 @@
 """A fast webhook receiver for the benchmarks: raw asyncio HTTP/1.1, answers 200 at once.
 
-`python -m benchmarks.receiver --port N` counts every request except `GET /stats`, which
-answers `{"count": ..., "first": ..., "last": ...}` (monotonic seconds of the first and the
-last request counted), so deliveries per second can be read off the receiving side.
+`python -m benchmarks.receiver --fd N` (a listening socket it inherits) counts every request
+except `GET /stats`, which answers `{"count": ..., "first": ..., "last": ...}` (monotonic
+seconds of the first and the last request counted), so deliveries per second can be read off
+the receiving side.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import time
 
 OK = b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n"
@@ -52,18 +54,18 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
         writer.close()
 
 
-async def serve(port: int) -> None:
+async def serve(fd: int) -> None:
     stats = Stats()
-    server = await asyncio.start_server(lambda r, w: handle(r, w, stats), "127.0.0.1", port,
-                                        backlog=1024)
+    server = await asyncio.start_server(lambda r, w: handle(r, w, stats),
+                                        sock=socket.socket(fileno=fd), backlog=1024)
     async with server:
         await server.serve_forever()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, required=True)
-    asyncio.run(serve(parser.parse_args().port))
+    parser.add_argument("--fd", type=int, required=True)
+    asyncio.run(serve(parser.parse_args().fd))
 
 
 if __name__ == "__main__":

@@ -12,10 +12,25 @@ import sys
 import time
 from collections.abc import Callable
 
-from benchmarks.report import Figure, print_table
+from benchmarks.report import (
+    EXIT_INVALID,
+    EXIT_MISSED,
+    EXIT_NO_WRK,
+    EXIT_PASSED,
+    Figure,
+    exit_status,
+    invalid,
+    print_table,
+)
 from benchmarks.wrk import WrkMissing, ensure_wrk
 
 SECTIONS = ("startup", "scale", "throughput", "webhooks")
+VERDICTS = {
+    EXIT_PASSED: "Every target holds (exit 0).",
+    EXIT_MISSED: "A target was missed (exit 1).",
+    EXIT_INVALID: "INVALID: a run did not deliver its load or crashed; its figures are not "
+                  "reported (exit 3).",
+}
 
 
 def log(message: str) -> None:
@@ -41,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         ensure_wrk()
     except WrkMissing as exc:
         print(f"benchmarks: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_NO_WRK
 
     runners: dict[str, Callable[[], list[Figure]]] = {
         "startup": lambda: _startup(args.quick),
@@ -56,15 +71,16 @@ def main(argv: list[str] | None = None) -> int:
         try:
             figures += runners[name]()
         except Exception as exc:  # one broken section must not hide the others' figures
-            log(f"section {name} failed: {exc!r}")
-            figures.append(Figure(f"section {name}", "error", "runs", False,
-                                  f"{type(exc).__name__}: {str(exc)[:160]}"))
+            log(f"section {name} invalid: {exc!r}")
+            figures.append(invalid(f"section {name}", f"{type(exc).__name__}: "
+                                   f"{str(exc)[:160]}"))
     print()
     print_table(figures)
+    status = exit_status(figures)
     print(f"\n{len(figures)} figures in {time.perf_counter() - started:.0f} s"
           f"{' (--quick)' if args.quick else ''}; ratios are against the reference measured "
-          "in this run.")
-    return 1 if any(f.passed is False for f in figures) else 0
+          f"in this run, call for call. {VERDICTS[status]}")
+    return status
 
 
 def _startup(quick: bool) -> list[Figure]:

@@ -6,6 +6,7 @@
 - memory: resident set (VmRSS) of a `mockbsc serve --sims 100000` process once it answers.
 - pages: `GET /v1/sims?pageSize=100&page=1` against `page=1000` (the last page) on that
   server under wrk, alternating bursts; the verdict is the ratio of requests per second.
+  A burst with socket errors or non-2xx answers invalidates the figure.
 - one million SIMs (skipped with --quick): `mockbsc serve --sims 1000000`: time to first
   200, RSS, and the median latency of single requests for page 1, page 10,000 and one SIM.
 """
@@ -61,8 +62,7 @@ def measure(quick: bool, duration: float, log: Callable[[str], None]) -> list[Fi
     log(f"seed 100k: {seeded}")
     figures = [Figure("seed 100,000 SIMs (CPU s, fresh process)", f"{seeded['cpu']:.2f} s",
                       "<= 2 s", seeded["cpu"] <= 2.0, f"wall {seeded['wall']:.2f} s")]
-    port = procs.free_port()
-    with procs.serve(procs.mockbsc_command(port, "--sims", "100000"), port) as server:
+    with procs.serve(procs.mockbsc_command("--sims", "100000")) as server:
         rss = server.rss_mb()
         figures.append(Figure("RSS of `mockbsc serve --sims 100000`", f"{rss:.0f} MB",
                               "<= 250 MB", rss <= 250, "VmRSS once serving"))
@@ -92,10 +92,8 @@ def _pages(base_url: str, duration: float, log: Callable[[str], None]) -> Figure
 
 
 def _million(log: Callable[[str], None]) -> list[Figure]:
-    port = procs.free_port()
     started = time.perf_counter()
-    with procs.serve(procs.mockbsc_command(port, "--sims", "1000000"), port,
-                     timeout=300) as server:
+    with procs.serve(procs.mockbsc_command("--sims", "1000000"), timeout=300) as server:
         ready = time.perf_counter() - started
         rss = server.rss_mb()
         auth = {"Authorization": f"Bearer {token(server.url)}"}

@@ -1,7 +1,8 @@
 """Start-up figures: `mockbsc serve` to first 200, in-process app creation, reset.
 
-- serve: wall time from spawning the `mockbsc serve` process (default fleet) until
-  `GET /health` first answers 200, polled every 2 ms; median of 5 (1 with --quick: 3).
+- serve: wall time from spawning the `mockbsc serve --fd N` process (default fleet, on a
+  socket already listening) until `GET /health` first answers 200, polled every 2 ms;
+  median of 5 (with --quick: 3).
 - in-process app: `Emulator(Settings(clock="manual"), load_scenario())` plus `create_app()`,
   what a test's fixture does, measured in a fresh interpreter: the first one (loads the
   contracts once per process) and the median of the next 20 (every later test of a
@@ -51,21 +52,20 @@ print(json.dumps({"import": imported - started, "first": first,
 """
 
 
-def serve_command(port: int) -> list[str]:
+def serve_command(fd: int) -> list[str]:
     """The installed `mockbsc` console script next to this interpreter, as users run it."""
     script = Path(sys.executable).parent / "mockbsc"
     if script.exists() or shutil.which("mockbsc"):
         return [str(script if script.exists() else shutil.which("mockbsc")), "serve",
-                "--port", str(port), "--log-level", "warning"]
-    return procs.mockbsc_command(port)
+                "--fd", str(fd), "--log-level", "warning"]
+    return list(procs.mockbsc_command()(fd))
 
 
 def time_to_first_200() -> tuple[float, float]:
     """(wall seconds to the first 200, CPU seconds the server had used by then)."""
-    port = procs.free_port()
     started = time.perf_counter()
-    process = subprocess.Popen(serve_command(port), cwd=procs.ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process, port = procs.spawn(serve_command, cwd=procs.ROOT, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
     try:
         procs.wait_healthy(f"http://127.0.0.1:{port}/health", process, 30)
         return time.perf_counter() - started, procs.cpu_seconds(process.pid)

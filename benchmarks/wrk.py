@@ -8,7 +8,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DONE = "mockbsc-bench-thread-done"  # printed by a thread that reached its request limit
@@ -44,36 +44,101 @@ def ensure_wrk() -> str:
     return found
 
 
-@dataclass(slots=True)
+class InvalidRun(RuntimeError):
+    """The load was not delivered as asked: no figure may be drawn from this run."""
+
+
+@dataclass(frozen=True, slots=True)
 class WrkResult:
+    """What one wrk run reports.
+
+    `non_2xx` is wrk's "Non-2xx or 3xx responses" line (wrk counts every status above 399
+    there; the endpoints measured never redirect). `errors` are its "Socket errors" line:
+    connect, read, write and timeout counts.
+    """
+
     rps: float
     p50_ms: float
     p99_ms: float
     requests: int
-    bad: int  # non-2xx/3xx answers plus socket errors
+    non_2xx: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def bad(self) -> int:
+        """Answers that were not 2xx plus socket errors of every kind."""
+        return self.non_2xx + sum(self.errors.values())
+
+    def problems(self, expected: int | None = None) -> list[str]:
+        """Why this run does not count (empty: the load was delivered as asked).
+
+        Args:
+            expected: requests that had to be answered, at least (a limited run).
+        """
+        found = []
+        if self.requests == 0:
+            found.append("no request was answered")
+        if self.non_2xx:
+            found.append(f"{self.non_2xx} non-2xx answers")
+        found += [f"{count} socket {kind} errors" for kind, count in self.errors.items()
+                  if count]
+        if expected is not None and self.requests < expected:
+            found.append(f"{self.requests} requests answered of {expected} asked")
+        return found
+
+    def checked(self, expected: int | None = None) -> WrkResult:
+        """This result, if the load was delivered as asked.
+
+        Raises:
+            InvalidRun: socket errors, non-2xx answers, nothing answered, or fewer requests
+                than `expected`.
+        """
+        problems = self.problems(expected)
+        if problems:
+            raise InvalidRun("; ".join(problems))
+        return self
 
     def summary(self) -> str:
         return f"{self.rps:,.0f} rps, p50 {self.p50_ms:.2f} ms, p99 {self.p99_ms:.2f} ms"
 
 
-_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
-    return float(number) * _UNITS_MS[unit]
+    found = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", text)
+    if found is None:
+        raise InvalidRun(f"wrk latency {text!r} is not a duration")
+    return float(found.group(1)) * _UNITS_MS[found.group(2)]
+
+
+def _required(pattern: str, output: str) -> str:
+    found = re.search(pattern, output, re.M)
+    if found is None:
+        raise InvalidRun(f"wrk output has no {pattern!r}:\n{output[-2000:]}")
+    return found.group(1)
 
 
 def parse(output: str) -> WrkResult:
-    percentiles = dict(re.findall(r"^\s+(\d+)%\s+([\d.]+\w+)\s*$", output, re.M))
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
-    bad = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
-                       output)
-    if errors:
-        bad += sum(int(n) for n in errors.groups())
-    return WrkResult(rps, _ms(percentiles["50"]), _ms(percentiles["99"]), requests, bad)
+    """Parse wrk's summary (run with `--latency`).
+
+    Raises:
+        InvalidRun: the summary lacks requests/s, the request count or the percentiles.
+    """
+    percentiles = dict(re.findall(r"^\s+(\d+(?:\.\d+)?)%\s+([\d.]+\w+)\s*$", output, re.M))
+    if "50" not in percentiles or "99" not in percentiles:
+        raise InvalidRun(f"wrk output has no latency distribution:\n{output[-2000:]}")
+    rps = float(_required(r"Requests/sec:\s+([\d.]+)", output))
+    requests = int(_required(r"^\s*(\d+) requests in", output))
+    non_2xx = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    errors = {}
+    found = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)",
+                      output)
+    if found:
+        errors = dict(zip(("connect", "read", "write", "timeout"), map(int, found.groups()),
+                          strict=True))
+    return WrkResult(rps, _ms(percentiles["50"]), _ms(percentiles["99"]), requests, non_2xx,
+                     errors)
 
 
 def lua_script(method: str, paths: list[str], headers: dict[str, str], body: str = "",
@@ -123,7 +188,11 @@ def _command(binary: str, threads: int, connections: int, seconds: int, lua: Pat
 
 def run(base_url: str, script: str, duration: float, connections: int = 32,
         threads: int = 2) -> WrkResult:
-    """Load `base_url` (loopback only) for `duration` seconds and parse the result."""
+    """Load `base_url` (loopback only) for `duration` seconds; the result, checked.
+
+    Raises:
+        InvalidRun: wrk failed, or the run had socket errors or non-2xx answers.
+    """
     _loopback_only(base_url)
     binary = ensure_wrk()
     seconds = max(1, round(duration))  # wrk takes whole seconds only
@@ -135,13 +204,17 @@ def run(base_url: str, script: str, duration: float, connections: int = 32,
             capture_output=True, text=True, check=False, timeout=seconds + 30,
         )
     if done.returncode != 0:
-        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
-    return parse(done.stdout)
+        raise InvalidRun(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    return parse(done.stdout).checked()
 
 
-def run_limited(base_url: str, script: str, threads: int = 2, connections: int = 32,
-                timeout: float = 300) -> WrkResult:
-    """Run a `lua_script(..., limit=...)` until every thread reached its share, then stop.
+def run_limited(base_url: str, script: str, limit: int, threads: int = 2,
+                connections: int = 32, timeout: float = 300) -> WrkResult:
+    """Run a `lua_script(..., limit=limit)` until every thread reached its share, then stop.
+
+    Raises:
+        InvalidRun: wrk failed, the run had socket errors or non-2xx answers, or fewer than
+            `limit` requests were answered (wrk ran out of `timeout` first).
 
     wrk itself always runs for its whole duration, so this interrupts it (SIGINT, after which
     wrk prints its usual summary) as soon as each thread has printed that it is done.
@@ -167,5 +240,5 @@ def run_limited(base_url: str, script: str, threads: int = 2, connections: int =
         rest, errors = process.communicate(timeout=30)
     output = "".join(lines) + rest
     if "Requests/sec" not in output:
-        raise RuntimeError(f"wrk failed ({process.returncode}): {errors or output}")
-    return parse(output)
+        raise InvalidRun(f"wrk failed ({process.returncode}): {errors or output}")
+    return parse(output).checked(expected=limit)
