@@ -12,6 +12,7 @@ from starlette.testclient import TestClient
 from mockbsc.config import Settings
 from mockbsc.domain.emulator import Emulator
 from mockbsc.pytest_plugin import settings_for
+from mockbsc.receiver import WebhookReceiver
 from mockbsc.server import issue_token
 
 pytest_plugins = ["pytester"]
@@ -19,6 +20,7 @@ pytest_plugins = ["pytester"]
 API = "/management-api"
 DEMO = ("demo", "demo-password")
 OTHER = ("energie", "energie-password")
+DEMO_ORG = 4321
 
 
 @pytest.fixture
@@ -68,3 +70,12 @@ def iccid(client: TestClient, auth: dict[str, str]) -> str:
     """An enabled, attached SIM of the demo organisation."""
     sims = client.get(f"{API}/v1/sims", params={"pageSize": 100}, headers=auth).json()
     return next(s["iccid"] for s in sims if s["status"] == "Enabled")
+
+
+@pytest.fixture
+def receiver(client: TestClient, mockbsc_webhook_receiver: WebhookReceiver) -> WebhookReceiver:
+    """The plugin's webhook receiver, with the demo organisation's SMS forwarding at it."""
+    response = client.put(f"/_mockbsc/orgs/{DEMO_ORG}/sms-forwarding",
+                          json={"url": mockbsc_webhook_receiver.url})
+    assert response.status_code == 200
+    return mockbsc_webhook_receiver

@@ -8,7 +8,6 @@ its own moment before it answers; nothing here sleeps through a back-off.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,16 +22,6 @@ pytestmark = pytest.mark.mockbsc(token_ttl=30 * 24 * 3600)
 
 ORG = 4321
 GMT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
-
-
-@pytest.fixture
-def receiver(client: TestClient) -> Iterator[WebhookReceiver]:
-    """A receiver the demo organisation's SMS forwarding points at."""
-    with WebhookReceiver(path="/bsc/sms") as receiver:
-        response = client.put(f"/_mockbsc/orgs/{ORG}/sms-forwarding",
-                              json={"url": receiver.url})
-        assert response.status_code == 200
-        yield receiver
 
 
 def advance(client: TestClient, seconds: float) -> None:
