@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.testclient import TestClient
 
 from mockbsc.domain.emulator import Emulator
-from tests.conftest import API
+from tests.conftest import API, token_for
 
 
 def event_types(client: TestClient, auth: dict[str, str], iccid: str) -> list[str]:
@@ -88,6 +88,7 @@ def test_disabled_sim_cannot_attach(client: TestClient, emulator: Emulator,
 
 
 def test_clock_control_and_reset(client: TestClient, auth: dict[str, str], iccid: str) -> None:
+    seeded = client.get(f"{API}/v1/sims/{iccid}", headers=auth).json()["label"]
     clock = client.get("/_mockbsc/clock").json()
     assert clock["mode"] == "manual"
     moved = client.post("/_mockbsc/clock/advance", json={"seconds": 86400}).json()
@@ -95,10 +96,20 @@ def test_clock_control_and_reset(client: TestClient, auth: dict[str, str], iccid
     assert client.post("/_mockbsc/clock/advance", json={"seconds": -1}).status_code == 400
     back = client.post("/_mockbsc/clock/set", json={"now": clock["now"]})
     assert back.status_code == 409
-    client.put(f"{API}/v1/sims/{iccid}", json={"label": "changed"}, headers=auth)
-    client.post("/_mockbsc/clock/advance", json={"seconds": 5})
-    assert client.post("/_mockbsc/reset").json()["status"] == "reset"
+    auth = {"Authorization": f"Bearer {token_for(client)}"}  # the first one expired
+    assert client.put(f"{API}/v1/sims/{iccid}", json={"label": "changed"},
+                      headers=auth).status_code == 200
+    assert client.post("/_mockbsc/clock/advance", json={"seconds": 5}).status_code == 200
+    assert client.get(f"{API}/v1/sims/{iccid}", headers=auth).json()["label"] == "changed"
+    reset = client.post("/_mockbsc/reset")
+    assert reset.status_code == 200
+    assert reset.json()["status"] == "reset"
     assert client.get(f"{API}/v1/sims", headers=auth).status_code == 401  # tokens are gone
+    fresh = {"Authorization": f"Bearer {token_for(client)}"}
+    assert client.get("/_mockbsc/clock").json()["offset_seconds"] == 86405  # time stays
+    sim = client.get(f"{API}/v1/sims/{iccid}", headers=fresh)
+    assert sim.status_code == 200
+    assert sim.json()["label"] == seeded != "changed"  # the label change was undone
 
 
 def test_same_seed_same_fleet_other_seed_other_fleet() -> None:

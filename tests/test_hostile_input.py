@@ -144,3 +144,69 @@ def test_hostile_input_gets_a_clear_4xx_and_changes_nothing(
     assert isinstance(body, dict)
     assert body.get("message")
     assert export_state(emulator) == before
+
+
+# One acceptable body per operation that has the 1 MiB limit, in every envelope (BSC API,
+# token endpoint, control plane); `{iccid}` is an enabled demo SIM, attached by the test.
+WITHIN_LIMIT: dict[str, tuple[str, str, bytes, str]] = {
+    "updateSimUsingPUT": ("PUT", f"{API}/v1/sims/{{iccid}}", b'{"label": "x"}',
+                          "application/json"),
+    "updateSimsUsingPOST": ("POST", f"{API}/v1/sims", b'[{"iccid": "{iccid}", "label": "x"}]',
+                            "application/json"),
+    "topUpMultipleUsingPOST": ("POST", f"{API}/v1/sims/topup", b'["{iccid}"]',
+                               "application/json"),
+    "sendSmsToSimUsingPOST": ("POST", f"{API}/v1/sims/{{iccid}}/sms",
+                              b'{"payload": "x", "source_address": "1234567"}',
+                              "application/json"),
+    "postOrderUsingPOST": ("POST", f"{API}/v1/orders",
+                           b'{"products": [{"productId": 1001, "quantity": 1}]}',
+                           "application/json"),
+    "postAccessTokenPOST": ("POST", f"{API}/oauth/token", b"grant_type=client_credentials",
+                            "application/x-www-form-urlencoded"),
+    "resetState": ("POST", "/_mockbsc/reset", b"{}", "application/json"),
+    "advanceClock": ("POST", "/_mockbsc/clock/advance", b'{"seconds": 1}', "application/json"),
+    "consumeData": ("POST", "/_mockbsc/sims/{iccid}/consume", b'{"data_mb": 1}',
+                    "application/json"),
+    "sendMoSms": ("POST", "/_mockbsc/sims/{iccid}/mo-sms", b'{"payload": "x"}',
+                  "application/json"),
+}
+
+
+@pytest.mark.parametrize("op_id", list(WITHIN_LIMIT))
+def test_a_body_one_byte_over_1_mib_is_refused_with_413(
+        client: TestClient, auth: dict[str, str], iccid: str, op_id: str) -> None:
+    """Guards the 1 MiB body limit: a body that is otherwise acceptable (padded with JSON
+    whitespace, or empty form fields) is refused with 413 one byte over the limit, whether
+    announced by Content-Length or streamed in chunks, and accepted at exactly the limit, so
+    nothing else refuses it first."""
+    assert client.post(f"/_mockbsc/sims/{iccid}/attach").status_code == 200
+    method, url, body, media = WITHIN_LIMIT[op_id]
+    url, body = url.replace("{iccid}", iccid), body.replace(b"{iccid}", iccid.encode())
+    pad = b"&" if media == "application/x-www-form-urlencoded" else b" "
+    headers = {"Content-Type": media}
+    if op_id == "postAccessTokenPOST":
+        headers["Authorization"] = "Basic ZGVtbzpkZW1vLXBhc3N3b3Jk"
+    elif url.startswith(API):
+        headers.update(auth)
+    over = client.request(method, url, headers=headers,
+                          content=body + pad * (MIB + 1 - len(body)))
+    assert over.status_code == 413, over.text
+    if op_id == "postAccessTokenPOST":
+        assert over.json()["statusCode"] == 413
+    assert f"limit of {MIB} bytes" in over.json()["message"]
+    chunked = client.request(method, url, headers=headers,  # no Content-Length to go by
+                             content=iter([body, pad * (MIB + 1 - len(body))]))
+    assert chunked.status_code == 413, chunked.text
+    at_limit = client.request(method, url, headers=headers,
+                              content=body + pad * (MIB - len(body)))
+    assert at_limit.status_code in (200, 201), at_limit.text
+
+
+def test_a_state_import_may_be_larger_than_1_mib(client: TestClient) -> None:
+    """Guards the import's own limit: an exported state padded past 1 MiB still loads."""
+    exported = client.get("/_mockbsc/state")
+    assert exported.status_code == 200
+    body = exported.content + b" " * (MIB + 1)
+    response = client.put("/_mockbsc/state", content=body,
+                          headers={"Content-Type": "application/json"})
+    assert response.status_code == 200, response.text

@@ -45,6 +45,50 @@ def test_bulk_top_up_is_one_order(client: TestClient, auth: dict[str, str]) -> N
     assert sorted(s["iccid"] for s in order["sims"]) == sorted(iccids)
 
 
+def quotas(client: TestClient, auth: dict[str, str], iccid: str) -> tuple[float, float]:
+    """(data volume in MB, SMS volume) of the SIM, read over the API."""
+    data = client.get(f"{API}/v1/sims/{iccid}/quota/data", headers=auth)
+    sms = client.get(f"{API}/v1/sims/{iccid}/quota/sms", headers=auth)
+    assert (data.status_code, sms.status_code) == (200, 200)
+    return float(data.json()["volume"]), float(sms.json()["volume"])
+
+
+def test_bulk_top_up_credits_every_sim_500_mb_and_250_sms(
+        client: TestClient, auth: dict[str, str]) -> None:
+    """Guards: a bulk top-up adds 500 MB and 250 SMS to each of its SIMs, not only the first."""
+    listing = client.get(f"{API}/v1/sims", params={"pageSize": 4}, headers=auth)
+    assert listing.status_code == 200
+    iccids = [s["iccid"] for s in listing.json()]
+    before = {iccid: quotas(client, auth, iccid) for iccid in iccids}
+    response = client.post(f"{API}/v1/sims/topup", json=iccids, headers=auth)
+    assert response.status_code == 201
+    after = {iccid: quotas(client, auth, iccid) for iccid in iccids}
+    assert after == {iccid: (round(data + 500, 6), round(sms + 250, 6))
+                     for iccid, (data, sms) in before.items()}
+
+
+def test_top_up_raises_a_used_sms_quota_by_250_and_data_by_500(
+        client: TestClient, auth: dict[str, str], iccid: str) -> None:
+    """Guards: a top-up adds 250 SMS (and 500 MB). The quotas are used first, so a top-up
+    that added nothing could not pass by leaving the seeded 500 MB / 250 SMS in place (the
+    seeded `last_volume_added` is already 250, so that field alone proves nothing)."""
+    assert client.post(f"/_mockbsc/sims/{iccid}/attach").status_code == 200
+    consumed = client.post(f"/_mockbsc/sims/{iccid}/consume", json={"data_mb": 120.5})
+    assert consumed.status_code == 200, consumed.text
+    sent = client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth,
+                       json={"payload": "use one SMS", "source_address": "1234567"})
+    assert sent.status_code == 201, sent.text
+    assert client.post("/_mockbsc/clock/advance", json={"seconds": 5}).status_code == 200
+    data_before, sms_before = quotas(client, auth, iccid)
+    initial = client.get(f"{API}/v1/sims/{iccid}/quota/sms", headers=auth).json()
+    assert initial["volume"] < initial["total_volume"]  # the SMS was charged
+    response = client.post(f"{API}/v1/sims/{iccid}/topup", headers=auth)
+    assert response.status_code == 201
+    assert quotas(client, auth, iccid) == (round(data_before + 500, 6), sms_before + 250)
+    sms = client.get(f"{API}/v1/sims/{iccid}/quota/sms", headers=auth).json()
+    assert (sms["last_volume_added"], sms["total_volume"]) == (250, sms_before + 250)
+
+
 def test_bad_payment_method_and_foreign_sim_are_refused(
     client: TestClient, auth: dict[str, str], other_auth: dict[str, str], iccid: str
 ) -> None:

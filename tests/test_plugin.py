@@ -113,7 +113,8 @@ def test_each_test_gets_fresh_state(pytester: pytest.Pytester) -> None:
             assert mockbsc.journal.count() == 0
             assert mockbsc_clock.now().isoformat() == "2026-01-05T09:00:00+00:00"
     """)
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+    # In file order (no pytest-randomly inside): the second test must come after the first.
+    pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(passed=2)
 
 
 def test_live_server_is_shared_but_state_is_per_test(pytester: pytest.Pytester) -> None:
@@ -135,7 +136,8 @@ def test_live_server_is_shared_but_state_is_per_test(pytester: pytest.Pytester) 
         def test_one_server_for_the_session():
             assert len(PORTS) == 1
     """)
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=4)
+    # In file order (no pytest-randomly inside): the last test counts the ports of the others.
+    pytester.runpytest("-p", "no:cacheprovider", "-p", "no:randomly").assert_outcomes(passed=4)
 
 
 def test_server_side_error_fails_the_test_with_its_cause(pytester: pytest.Pytester) -> None:

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 from mockbsc.cli import build_parser, settings_from
 from mockbsc.config import SettingsError
 from mockbsc.domain.emulator import Emulator
-from tests.conftest import API
+from tests.conftest import API, token_for
 
 PLATFORM = pytest.mark.mockbsc(rate_limits="platform")
 
@@ -59,13 +59,22 @@ def test_token_endpoint_and_control_plane_are_not_limited(client: TestClient) ->
 
 
 @PLATFORM
-def test_a_reset_clears_the_counters(client: TestClient, auth: dict[str, str],
-                                     emulator: Emulator) -> None:
+def test_a_reset_through_the_control_api_clears_the_counters(client: TestClient) -> None:
+    """Guards: `POST /_mockbsc/reset` empties the rate-limit windows, per organisation and per
+    client; the clock does not move, so only the reset can let the calls through again."""
+    auth = {"Authorization": f"Bearer {token_for(client)}"}
     for _ in range(10):
-        client.get(f"{API}/v1/sims", headers=auth)
+        assert client.get(f"{API}/v1/sims", headers=auth).status_code == 200
+    for _ in range(100):
+        assert client.get(f"{API}/v1/products", headers=auth).status_code == 200
     assert client.get(f"{API}/v1/sims", headers=auth).status_code == 429
-    emulator.limits.clear()
+    assert client.get(f"{API}/v1/orders", headers=auth).status_code == 429
+    now = client.get("/_mockbsc/clock").json()["now"]
+    assert client.post("/_mockbsc/reset").status_code == 200
+    assert client.get("/_mockbsc/clock").json()["now"] == now
+    auth = {"Authorization": f"Bearer {token_for(client)}"}  # the reset dropped the tokens
     assert client.get(f"{API}/v1/sims", headers=auth).status_code == 200
+    assert client.get(f"{API}/v1/orders", headers=auth).status_code == 200
 
 
 def test_cli_switches_the_platform_limits_on() -> None:

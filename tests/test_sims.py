@@ -33,6 +33,41 @@ def test_page_two_of_five(client: TestClient, auth: dict[str, str]) -> None:
     assert {s["iccid"] for s in first}.isdisjoint(s["iccid"] for s in second.json())
 
 
+def listing_url(client: TestClient, auth: dict[str, str], iccid: str, listing: str) -> str:
+    """The listing's URL, with three items made first where the fleet has none."""
+    if listing == "orders":
+        for _ in range(3):
+            assert client.post(f"{API}/v1/sims/{iccid}/topup", headers=auth).status_code == 201
+        return f"{API}/v1/orders"
+    if listing == "sms":
+        for n in range(3):
+            assert client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth,
+                               json={"payload": f"n{n}", "source_address": "1234567"}
+                               ).status_code == 201
+        return f"{API}/v1/sims/{iccid}/sms"
+    return f"{API}/v1/sims/{iccid}/events" if listing == "events" else f"{API}/v1/sims"
+
+
+@pytest.mark.parametrize("listing", ["sims", "orders", "sms", "events"])
+def test_total_pages_count_a_partial_last_page(client: TestClient, auth: dict[str, str],
+                                               iccid: str, listing: str) -> None:
+    """Guards: `X-Total-Pages` rounds up (a partial last page is a page), on every paged
+    listing, with page sizes that do not divide the total."""
+    url = listing_url(client, auth, iccid, listing)
+    total = int(client.get(url, headers=auth).headers["X-Total-Count"])
+    page_size = next(n for n in (2, 3, 7, 9, 11) if total % n and n < total)
+    first = client.get(url, params={"pageSize": page_size}, headers=auth)
+    assert first.status_code == 200
+    pages = total // page_size + 1
+    assert first.headers["X-Total-Pages"] == str(pages)
+    last = client.get(url, params={"page": pages, "pageSize": page_size}, headers=auth)
+    assert last.status_code == 200
+    items = last.json()["events"] if listing == "events" else last.json()
+    assert len(items) == total % page_size
+    if listing == "events":
+        assert first.json()["totalPages"] == pages
+
+
 def test_page_past_the_end_is_empty(client: TestClient, auth: dict[str, str]) -> None:
     response = client.get(f"{API}/v1/sims", params={"page": 99}, headers=auth)
     assert response.status_code == 200

@@ -130,6 +130,21 @@ def test_cancel_of_a_delivered_sms_is_a_conflict_and_changes_nothing(
     assert len(receiver.bodies("PATCH")) == 1
 
 
+def test_cancel_of_an_sms_that_failed_at_expiry_is_a_conflict_and_changes_nothing(
+        client: TestClient, auth: dict[str, str], iccid: str) -> None:
+    """Guards: a FAILED SMS (expired while the device was away) is final, so DELETE refuses
+    it like any other final SMS instead of turning it into CANCELED."""
+    detached(client, iccid)
+    sms_id = send_mt(client, auth, iccid)
+    advance(client, 24 * 3600)
+    failed = sms_of(client, auth, iccid, sms_id)
+    assert failed["status"] == {"id": 5, "description": "FAILED"}
+    response = client.delete(f"{API}/v1/sims/{iccid}/sms/{sms_id}", headers=auth)
+    assert response.status_code == 409
+    assert "FAILED" in response.json()["message"]
+    assert sms_of(client, auth, iccid, sms_id) == failed
+
+
 def test_cancel_of_an_unknown_sms_is_not_found(
         client: TestClient, auth: dict[str, str], iccid: str) -> None:
     response = client.delete(f"{API}/v1/sims/{iccid}/sms/999999999", headers=auth)
