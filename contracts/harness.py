@@ -42,9 +42,12 @@ def excluded_checks(case: Any) -> list[Any]:
 
 
 def register_demo_auth(schema: Any, app: Any) -> None:
-    """A real bearer token of the demo user on every call; Basic on the token call itself."""
+    """A real bearer token of the demo user on every call; Basic on the token call itself.
 
-    @schema.auth()
+    A fresh token per call (no cache): each test resets the emulator, which forgets tokens.
+    """
+
+    @schema.auth(refresh_interval=None)
     class DemoToken:
         def get(self, case: Any, ctx: Any) -> str:
             with TestClient(app) as client:

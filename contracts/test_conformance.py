@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
@@ -25,6 +26,12 @@ CONTROL = schemathesis.openapi.from_asgi("/_mockbsc/api-docs", APP).exclude(
                   "importState"]
 )
 register_demo_auth(BSC, APP)
+
+
+@pytest.fixture(autouse=True)
+def fresh_platform() -> None:
+    """Each operation's run starts from the seeded state, whatever ran before it."""
+    EMULATOR.reset()
 
 
 @BSC.parametrize()
