@@ -30,9 +30,9 @@ PENDING = 10_000
 
 
 def attached_iccids(sims: int) -> list[str]:
+    from mockbsc.adapters.fixtures_file import load_scenario
     from mockbsc.config import Settings
-    from mockbsc.domain.emulator import Emulator
-    from mockbsc.seed import load_scenario
+    from mockbsc.domain.platform import Emulator
 
     emulator = Emulator(Settings(sims=sims, clock="manual"), load_scenario())
     org = emulator.scenario.default_org_id

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from mockbsc import __version__
 from mockbsc.config import Settings, SettingsError
-from mockbsc.contractkit import cli as contract_cli
+from mockbsc.contract.kit import cli as contract_cli
 
 SERVE_FLAGS = {
     "host": "address to bind (default 127.0.0.1; 0.0.0.0 in Docker)",
@@ -78,7 +78,7 @@ def _fault_rules(configured: str | None, flags: Sequence[str]) -> str:
     import json
 
     from mockbsc.domain.errors import DomainError
-    from mockbsc.domain.faults import parse_specs
+    from mockbsc.domain.faults.rules import parse_specs
 
     rules = []
     try:
@@ -92,8 +92,8 @@ def _fault_rules(configured: str | None, flags: Sequence[str]) -> str:
 def serve(settings: Settings) -> int:
     import uvicorn
 
+    from mockbsc.adapters.fixtures_file import FixtureError
     from mockbsc.api.app import build_emulator, create_app
-    from mockbsc.seed import FixtureError
 
     try:
         app = create_app(build_emulator(settings))

@@ -119,7 +119,7 @@ def _check(name: str, value: object) -> None:
         raise SettingsError(f"port: {value} is not a TCP port")
     if name == "faults" and isinstance(value, str):
         from mockbsc.domain.errors import DomainError
-        from mockbsc.domain.faults import parse_specs
+        from mockbsc.domain.faults.rules import parse_specs
 
         try:
             parse_specs(value)

@@ -9,7 +9,7 @@ import pytest
 
 import mockbsc
 from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
-from mockbsc.contract import BSC_CONTRACT, CONTROL_CONTRACT, Contract
+from mockbsc.contract.document import BSC_CONTRACT, CONTROL_CONTRACT, Contract
 
 DOMAIN = Path(mockbsc.__file__).parent / "domain"
 FORBIDDEN = ("starlette", "httpx", "uvicorn", "mockbsc.api", "anyio")
@@ -62,7 +62,7 @@ def test_api_docs_serve_the_contract(client: object) -> None:
 def test_the_contracts_iccid_example_is_a_sim_of_the_default_fleet(
     emulator: object,
 ) -> None:
-    from mockbsc.domain.emulator import Emulator
+    from mockbsc.domain.platform import Emulator
 
     assert isinstance(emulator, Emulator)
     example = Contract.load(BSC_CONTRACT).document["components"]["parameters"]["Iccid"]["example"]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mockbsc import contract, seed
+from mockbsc.adapters import fixtures_file as seed
+from mockbsc.contract import document as contract
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_a_document_marshal_cannot_hold_is_not_cached(cache_home: Path, tmp_path
 
 
 def test_no_home_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mockbsc import cache
+    from mockbsc.adapters import cache
 
     def homeless() -> Path:
         raise RuntimeError("Could not determine home directory.")

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from starlette.testclient import TestClient
 
-from mockbsc.domain.emulator import Emulator
 from mockbsc.domain.journal import JournalEntry, RequestJournal
+from mockbsc.domain.platform import Emulator
 from tests.conftest import API
 
 

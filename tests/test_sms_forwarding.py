@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mockbsc.domain.emulator import Emulator
+from mockbsc.domain.platform import Emulator
 from tests.conftest import API
 
 # Tokens must outlive the days these tests move the clock through.

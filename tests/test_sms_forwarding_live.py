@@ -14,10 +14,10 @@ import httpx
 from starlette.testclient import TestClient
 
 from mockbsc import MockBSCServer, Settings
-from mockbsc.delivery import HttpSender
-from mockbsc.domain.emulator import Emulator
-from mockbsc.receiver import WebhookReceiver
-from mockbsc.seed import load_scenario
+from mockbsc.adapters.fixtures_file import load_scenario
+from mockbsc.adapters.webhook_sender import HttpSender
+from mockbsc.domain.platform import Emulator
+from mockbsc.testing.receiver import WebhookReceiver
 
 
 def test_receiver_calling_the_api_back_while_a_delivery_is_under_way() -> None:

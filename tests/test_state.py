@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mockbsc.domain.emulator import Emulator
-from mockbsc.domain.snapshot import NOT_STATE, _state_types, export_state
+from mockbsc.domain.platform import Emulator
+from mockbsc.domain.state.snapshot import NOT_STATE, _state_types, export_state
 from tests.conftest import API
 
 pytestmark = pytest.mark.mockbsc(token_ttl=30 * 24 * 3600)
@@ -66,7 +66,7 @@ def test_every_attribute_is_declared_state_or_not(emulator: Emulator) -> None:
     types = _state_types()
     stores = set(types) - {"emulator"}
     declared = set(types["emulator"]) | NOT_STATE["emulator"] | stores
-    hint = "classify it in mockbsc/domain/snapshot.py: _state_types() or NOT_STATE"
+    hint = "classify it in mockbsc/domain/state/snapshot.py: _state_types() or NOT_STATE"
     assert set(vars(emulator)) == declared, (set(vars(emulator)) ^ declared, hint)
     for store in stores:
         attrs = set(vars(getattr(emulator, store)))

@@ -16,11 +16,11 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from mockbsc.adapters.state_file import StateFileError
 from mockbsc.api.app import build_emulator, create_app
 from mockbsc.cli import main
 from mockbsc.config import Settings
-from mockbsc.domain.snapshot import export_state
-from mockbsc.statefile import StateFileError
+from mockbsc.domain.state.snapshot import export_state
 from tests.conftest import API, token_for
 from tests.test_state import busy_state
 

@@ -21,10 +21,10 @@ from starlette.responses import Response
 
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.gate import ConnectionDropped, admit, check_admin
-from mockbsc.contract import ContractViolation, Operation, Violation, violations_of
-from mockbsc.domain.emulator import Emulator
+from mockbsc.contract.document import ContractViolation, Operation, Violation, violations_of
 from mockbsc.domain.errors import DomainError, UnauthorizedError
-from mockbsc.domain.models import Token
+from mockbsc.domain.fleet.models import Token
+from mockbsc.domain.platform import Emulator
 
 LOG = logging.getLogger(__name__)
 

@@ -12,12 +12,12 @@ from typing import Any
 from starlette.responses import Response
 
 from mockbsc import __version__
+from mockbsc.adapters.webhook_sender import ensure_sender
 from mockbsc.api.operation import Call, offloaded
 from mockbsc.api.responses import json_response
-from mockbsc.delivery import ensure_sender
-from mockbsc.domain.emulator import Emulator
 from mockbsc.domain.errors import InvalidRequestError
-from mockbsc.domain.models import Sim
+from mockbsc.domain.fleet.models import Sim
+from mockbsc.domain.platform import Emulator
 
 
 def _clock(emulator: Emulator) -> dict[str, Any]:

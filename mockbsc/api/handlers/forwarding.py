@@ -7,7 +7,7 @@ from starlette.responses import Response
 from mockbsc.api import serialize
 from mockbsc.api.operation import Call
 from mockbsc.api.responses import json_response
-from mockbsc.domain.webhooks import DeliveryKind, DeliveryStatus
+from mockbsc.domain.sms.outbox import DeliveryKind, DeliveryStatus
 
 
 def send_mo_sms(call: Call) -> Response:

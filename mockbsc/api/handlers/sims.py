@@ -10,9 +10,9 @@ from starlette.responses import Response
 from mockbsc.api import serialize
 from mockbsc.api.operation import Call
 from mockbsc.api.responses import empty_response, json_response, page_headers, page_response
-from mockbsc.domain.emulator import SimChanges
 from mockbsc.domain.errors import NotFoundError
-from mockbsc.domain.models import SimStatus
+from mockbsc.domain.fleet.models import SimStatus
+from mockbsc.domain.platform import SimChanges
 
 
 def changes_from(item: dict[str, Any], iccid: str) -> SimChanges:

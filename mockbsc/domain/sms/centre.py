@@ -1,0 +1,142 @@
+"""SMS to and from devices, driven by the emulator's devices and clock.
+
+An MT SMS waits in the SMS centre while its device is detached and is delivered a short while
+after the device attaches; undelivered by its expiry it fails, as the platform documents. SMS
+quota is charged for delivered MT SMS only; an SMS whose SIM has no volume left when it would
+be delivered fails. Listeners of `on_final` (the forwarder) send the delivery report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from mockbsc.domain.errors import InvalidRequestError
+from mockbsc.domain.fleet.models import QuotaLevel, Sim, SimStatus
+from mockbsc.domain.fleet.registry import Page
+from mockbsc.domain.sms.records import (
+    DEFAULT_EXPIRY,
+    AddressType,
+    Sms,
+    SmsStatus,
+    SmsType,
+    check_length,
+)
+
+if TYPE_CHECKING:
+    from mockbsc.domain.platform import Emulator
+
+
+class Messaging:
+    def __init__(self, emulator: Emulator) -> None:
+        self._emu = emulator
+        self.center = emulator.sms
+        self.on_final: list[Callable[[Sms], None]] = []
+        emulator.handles("sms_deliver", self._deliver)
+        emulator.handles("sms_expire", self._expire)
+        emulator.on_attach.append(self._on_attach)
+
+    def send_mt(
+        self,
+        org_id: int,
+        iccid: str,
+        payload: str,
+        dcs: int = 0,
+        udh: str = "",
+        source_address: str = "",
+        source_address_type: int | None = None,
+        expiry: datetime | None = None,
+    ) -> Sms:
+        """Accept an SMS for the device (201 on the wire) and buffer or deliver it.
+
+        Raises:
+            InvalidRequestError: too long for its coding, characters outside the coding, an
+                expiry in the past, or no SMS volume left.
+        """
+        with self._emu.lock:
+            sim = self._emu.sim(org_id, iccid)
+            check_length(payload, dcs, udh)
+            now = self._emu.now()
+            expiry_date = expiry or now + DEFAULT_EXPIRY
+            if expiry_date <= now:
+                raise InvalidRequestError("expiry_date: must lie in the future")
+            if sim.sms_quota.level is QuotaLevel.EMPTY:
+                raise InvalidRequestError("SMS quota exhausted: no SMS volume available.")
+            address_type = AddressType(source_address_type or AddressType.NATIONAL)
+            sms = self.center.add(Sms(
+                id=self.center.new_id(), iccid=sim.iccid, msisdn=sim.msisdn, imsi=sim.imsi,
+                sms_type=SmsType.MT, status=SmsStatus.BUFFERED, submit_date=now,
+                expiry_date=expiry_date, payload=payload, dcs=dcs,
+                source_address=source_address, source_address_type=address_type, udh=udh,
+            ))
+            if self._reachable(sim):
+                sms.status = SmsStatus.PENDING
+                self._emu.schedule(self._emu.settings.sms_delivery_delay, "sms_deliver", sms.id)
+            self._emu.scheduler.schedule(expiry_date, "sms_expire", sms.id)
+            return sms
+
+    def listing(self, org_id: int, iccid: str, page: int, page_size: int,
+                sort: str | None) -> Page[Sms]:
+        with self._emu.lock:
+            self._emu.sim(org_id, iccid)
+            return self.center.listing(iccid, self._emu.now(), page, page_size, sort)
+
+    def get(self, org_id: int, iccid: str, sms_id: int) -> Sms:
+        with self._emu.lock:
+            self._emu.sim(org_id, iccid)
+            return self.center.get(iccid, sms_id, self._emu.now())
+
+    def cancel(self, org_id: int, iccid: str, sms_id: int) -> Sms:
+        with self._emu.lock:
+            self._emu.sim(org_id, iccid)
+            sms = self.center.cancel(iccid, sms_id, self._emu.now())
+            self._finished(sms)
+            return sms
+
+    @staticmethod
+    def _reachable(sim: Sim) -> bool:
+        return sim.status is SimStatus.ENABLED and sim.device.attached
+
+    def _on_attach(self, sim: Sim) -> None:
+        for sms in self.center.waiting(sim.iccid):
+            if sms.status is SmsStatus.BUFFERED:
+                sms.status = SmsStatus.PENDING
+                self._emu.schedule(self._emu.settings.sms_delivery_delay, "sms_deliver", sms.id)
+
+    def _deliver(self, sms_id: int) -> None:
+        sms = self.center.find(sms_id)
+        if sms is None or sms.status.final:
+            return
+        sim = self._emu.sim_any_org(sms.iccid)
+        now = self._emu.now()
+        sms.last_delivery_attempt = now
+        if not self._reachable(sim):
+            sms.status = SmsStatus.BUFFERED
+            sms.retry_count += 1
+            return
+        if sim.sms_quota.level is QuotaLevel.EMPTY:
+            # Volume used up while the SMS waited: the platform blocks it, nothing is billed.
+            sms.status, sms.final_date = SmsStatus.FAILED, now
+            self._finished(sms)
+            return
+        sms.status = SmsStatus.DELIVERED
+        sms.delivery_date = sms.final_date = now
+        sms.msc = sim.device.network.sgsn_number
+        self._emu.network.charge_sms(sim, now, mt=1)
+        self._finished(sms)
+
+    def _expire(self, sms_id: int) -> None:
+        """Not delivered by its expiry: the platform marks the SMS failed."""
+        sms = self.center.find(sms_id)
+        if sms is None or sms.status.final:
+            return
+        sms.status = SmsStatus.FAILED
+        sms.final_date = self._emu.now()
+        self._finished(sms)
+
+    def _finished(self, sms: Sms) -> None:
+        for listener in self.on_final:
+            listener(sms)
+
+

@@ -1,0 +1,292 @@
+"""The SMS forwarder's outbox: deliveries pushed until the receiver answers 2xx, their attempt
+log, the retry policy as data, and the loop that runs jobs and attempts in time order.
+
+The platform retries a forwarder that does not answer 2xx with a growing back-off (first retry
+about 5 minutes, the second about 15 minutes after the message) for 24 hours, then gives up
+and raises an error event. A SIM's messages arrive in the order they were produced: a later
+one waits until the earlier one is acknowledged or given up.
+
+No I/O here: `claim()` hands out what is due, a `Sender` (outside the domain) sends it outside
+the emulator lock, and `complete()` records the outcome at the moment of the attempt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+from mockbsc.domain.sms.records import Sms
+
+if TYPE_CHECKING:
+    from mockbsc.domain.platform import Emulator
+
+LOG = logging.getLogger(__name__)
+NO_URL = "no SMS forwarding URL is set for the organisation"
+
+
+class DeliveryKind(StrEnum):
+    DLR = "dlr"  # delivery report of an MT SMS, sent by PATCH
+    MO = "mo"  # SMS from the device, sent by POST
+
+    @property
+    def method(self) -> str:
+        return "PATCH" if self is DeliveryKind.DLR else "POST"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # given up after the retry window
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """When to try again: `first_retry` seconds after the first attempt, each wait `factor`
+    times the one before but at most `max_interval`, a last try at `window` after the message
+    was produced, then give up."""
+
+    first_retry: float = 300.0
+    factor: float = 2.0
+    max_interval: float = 4 * 3600.0
+    window: float = 24 * 3600.0
+
+    def next_attempt(self, created: datetime, last: datetime, attempts: int) -> datetime | None:
+        """The moment of the next try after `attempts` failed ones, the last at `last`; None
+        when the window is over. A message that waited behind an earlier one past its window
+        still gets its one try, because the receiver may be up again by then."""
+        deadline = created + timedelta(seconds=self.window)
+        if last >= deadline:
+            return None
+        delay = min(self.first_retry * self.factor ** max(attempts - 1, 0), self.max_interval)
+        return min(last + timedelta(seconds=delay), deadline)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookMessage:
+    """What is delivered: a snapshot of the SMS as it was when the message was produced, so
+    that every retry carries the same id and body."""
+
+    kind: DeliveryKind
+    org_id: int
+    sms: Sms
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One attempt handed to the sender."""
+
+    delivery_id: int
+    method: str
+    url: str
+    message: WebhookMessage
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the receiver answered: an HTTP status, or an error (refused, timeout, bad URL)."""
+
+    status: int | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class Sender(Protocol):
+    """Sends a batch of attempts, at most a bounded number at once, each with a timeout;
+    returns one outcome per attempt, in order, and never raises for a receiver's failure."""
+
+    def send(self, batch: Sequence[Outgoing]) -> list[Outcome]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    at: datetime
+    method: str
+    url: str | None
+    status: int | None
+    error: str | None
+    duration_ms: float
+    next_attempt: datetime | None
+
+
+@dataclass(slots=True)
+class Delivery:
+    id: int
+    message: WebhookMessage
+    created: datetime
+    next_attempt: datetime | None
+    url: str | None
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: list[Attempt] = field(default_factory=list)
+    in_flight: bool = False
+
+    @property
+    def kind(self) -> DeliveryKind:
+        return self.message.kind
+
+    @property
+    def iccid(self) -> str:
+        return self.message.sms.iccid
+
+
+class WebhookDispatcher:
+    """Deliveries by id plus one FIFO queue per SIM; only a queue's head is ever attempted."""
+
+    def __init__(self, policy: RetryPolicy, lock: threading.RLock,
+                 url_of: Callable[[int], str | None]) -> None:
+        self.policy = policy
+        self._url_of = url_of
+        self._idle = threading.Condition(lock)
+        self._by_id: dict[int, Delivery] = {}
+        self._queues: dict[str, deque[int]] = {}
+        self._in_flight = 0
+        self._next_id = 1
+        self.on_attempt: list[Callable[[Delivery, Attempt], None]] = []
+
+    def enqueue(self, message: WebhookMessage, now: datetime) -> Delivery | None:
+        """Queue a message for the organisation's forwarding URL; None when it has none."""
+        url = self._url_of(message.org_id)
+        if url is None:
+            return None
+        delivery = Delivery(self._next_id, message, now, now, url)
+        self._next_id += 1
+        self._by_id[delivery.id] = delivery
+        self._queues.setdefault(delivery.iccid, deque()).append(delivery.id)
+        return delivery
+
+    def next_due(self) -> datetime | None:
+        """When the earliest queue head not already in flight falls due."""
+        due = [d.next_attempt for d in self._heads() if not d.in_flight and d.next_attempt]
+        return min(due, default=None)
+
+    def claim(self, now: datetime) -> list[Outgoing]:
+        """Mark every due head as in flight and hand it out; a head without a URL fails its
+        attempt at once (the user may still set one before the next)."""
+        batch = []
+        for delivery in self._heads():
+            if delivery.in_flight or delivery.next_attempt is None or delivery.next_attempt > now:
+                continue
+            url = self._url_of(delivery.message.org_id)
+            if url is None:
+                self._record(delivery, now, None, Outcome(error=NO_URL))
+                continue
+            delivery.in_flight, delivery.url = True, url
+            self._in_flight += 1
+            batch.append(Outgoing(delivery.id, delivery.kind.method, url, delivery.message, now))
+        return batch
+
+    def complete(self, sent: Outgoing, outcome: Outcome) -> None:
+        """Record an attempt's outcome at the moment it was made."""
+        delivery = self._by_id.get(sent.delivery_id)
+        self._in_flight = max(0, self._in_flight - 1)
+        self._idle.notify_all()
+        if delivery is None or not delivery.in_flight:
+            return  # the emulator was reset while the attempt was under way
+        delivery.in_flight = False
+        self._record(delivery, sent.at, sent.url, outcome)
+
+    def wait_idle(self, timeout: float) -> None:
+        """Wait (lock released) until attempts claimed by another thread have completed, so
+        that whoever moves time never skips past an attempt whose outcome is still open."""
+        self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
+    def listing(self, status: DeliveryStatus | None = None, iccid: str | None = None,
+                kind: DeliveryKind | None = None) -> list[Delivery]:
+        return [d for d in self._by_id.values()
+                if (status is None or d.status is status) and (iccid is None or d.iccid == iccid)
+                and (kind is None or d.kind is kind)]
+
+    def clear(self) -> None:
+        """Forget every delivery; ids keep counting so that an attempt still under way when
+        the emulator is reset can never be taken for a new delivery."""
+        self._by_id.clear()
+        self._queues.clear()
+
+    def _heads(self) -> list[Delivery]:
+        return [self._by_id[queue[0]] for queue in self._queues.values() if queue]
+
+    def _record(self, delivery: Delivery, at: datetime, url: str | None,
+                outcome: Outcome) -> None:
+        if outcome.ok:
+            delivery.status, delivery.next_attempt = DeliveryStatus.DELIVERED, None
+        else:
+            delivery.next_attempt = self.policy.next_attempt(
+                delivery.created, at, len(delivery.attempts) + 1)
+            if delivery.next_attempt is None:
+                delivery.status = DeliveryStatus.FAILED
+        attempt = Attempt(at, delivery.kind.method, url, outcome.status, outcome.error,
+                          outcome.duration_ms, delivery.next_attempt)
+        delivery.attempts.append(attempt)
+        if delivery.status is not DeliveryStatus.PENDING:
+            self._settle(delivery, at)
+        for listener in self.on_attempt:
+            listener(delivery, attempt)
+
+    def _settle(self, delivery: Delivery, at: datetime) -> None:
+        """Take the delivery off its SIM's queue; the next one is due now at the latest."""
+        queue = self._queues.get(delivery.iccid)
+        if queue and queue[0] == delivery.id:
+            queue.popleft()
+        if queue:
+            following = self._by_id[queue[0]]
+            if following.next_attempt is not None and following.next_attempt < at:
+                following.next_attempt = at
+        elif queue is not None:
+            del self._queues[delivery.iccid]
+
+
+def run_timeline(emu: Emulator, until: datetime, sender: Sender | None, wait: float) -> int:
+    """Run queued jobs and webhook attempts in time order up to `until`, each at its moment.
+
+    Jobs due at a moment run before the attempts due then (a delivery report is due the
+    moment its SMS is delivered). Attempts are sent outside the lock, so that the API keeps
+    answering and a receiver may call it back. Without a sender only jobs run.
+
+    Returns:
+        How many jobs and attempts ran.
+    """
+    ran = 0
+    hooks = emu.webhooks
+    while True:
+        with emu.lock:
+            if sender is not None:
+                hooks.wait_idle(wait)
+            job_due = emu.scheduler.next_due()
+            hook_due = hooks.next_due() if sender is not None else None
+            if job_due is not None and job_due <= until and (hook_due is None
+                                                             or job_due <= hook_due):
+                ran += emu._run_until(job_due)
+                continue
+            if sender is None or hook_due is None or hook_due > until:
+                return ran
+            emu._move_to(hook_due)
+            batch = hooks.claim(emu.clock.now())
+        ran += len(batch)
+        outcomes = _send(emu, sender, batch)
+        with emu.lock:
+            for sent, outcome in zip(batch, outcomes, strict=True):
+                hooks.complete(sent, outcome)
+
+
+def _send(emu: Emulator, sender: Sender, batch: list[Outgoing]) -> list[Outcome]:
+    if not batch:
+        return []
+    try:
+        outcomes = sender.send(batch)
+        if len(outcomes) != len(batch):
+            raise ValueError(f"sender answered {len(outcomes)} outcomes for {len(batch)}")
+        return outcomes
+    except Exception as exc:  # a sender bug: count the attempts as failed, surface via check()
+        LOG.exception("webhook sender failed")
+        emu.errors.append(exc)
+        return [Outcome(error=f"sender error: {exc}") for _ in batch]
