@@ -9,8 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from mockbsc import __version__
-from mockbsc.config import Settings, SettingsError
+from mockbsc.config import VERSION, Settings, SettingsError
 from mockbsc.contract.kit import cli as contract_cli
 
 SERVE_FLAGS = {
@@ -47,7 +46,7 @@ SERVE_FLAGS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockbsc", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"mockbsc {__version__}")
+    parser.add_argument("--version", action="version", version=f"mockbsc {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the mock server",
                                 description="Run the mock server. Each flag can also be set "
@@ -103,7 +102,7 @@ def serve(settings: Settings) -> int:
     # The seeded fleet lives as long as the server: keep it out of the cyclic GC's full
     # passes, each of which would otherwise stall every request (~120 ms at 100,000 SIMs).
     gc.freeze()
-    print(f"mockbsc {__version__} serving the BSC API at "
+    print(f"mockbsc {VERSION} serving the BSC API at "
           f"http://{settings.host}:{settings.port}/management-api "
           f"(API explorer: http://{settings.host}:{settings.port}/)", file=sys.stderr)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from mockbsc.config import SettingsError
+from mockbsc.config import SettingsError, settings_of
 from mockbsc.domain.errors import DomainError
 from mockbsc.domain.platform import Emulator
 from mockbsc.domain.state.snapshot import export_state, import_state
@@ -168,7 +168,7 @@ def open_state_file(emulator: Emulator, emulator_of: Callable[[], Emulator]) -> 
     Raises:
         StateFileError: the file is not a SQLite database or its state cannot be loaded.
     """
-    path = emulator.settings.state_file
+    path = settings_of(emulator).state_file
     assert path, "open_state_file needs settings.state_file"
     store = StateFile(path)
     document = store.load()

@@ -7,45 +7,39 @@ call has a timeout, and at most `concurrency` calls are in flight at once across
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from mockbsc import __version__
-from mockbsc.api.serialize import webhook_body
-from mockbsc.config import Settings
-from mockbsc.domain.platform import Emulator
+from mockbsc.config import VERSION, Settings
 from mockbsc.domain.sms.outbox import Outcome, Outgoing
 
-
-def render(sent: Outgoing) -> bytes:
-    """The exact bytes of a delivery's body: the same for every retry."""
-    return json.dumps(webhook_body(sent.message), ensure_ascii=False,
-                      separators=(",", ":")).encode()
+Renderer = Callable[[Outgoing], bytes]
+"""The exact bytes of a delivery's body (the wire format is the API layer's to decide)."""
 
 
 class HttpSender:
     """Sends batches of webhook attempts; a receiver's failure becomes an `Outcome`."""
 
-    def __init__(self, timeout: float = 5.0, concurrency: int = 8) -> None:
+    def __init__(self, render: Renderer, timeout: float = 5.0, concurrency: int = 8) -> None:
+        self.render = render
         self.timeout = timeout
         self.concurrency = max(1, concurrency)
         self._slots = threading.BoundedSemaphore(self.concurrency)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> HttpSender:
-        return cls(settings.webhook_timeout, settings.webhook_concurrency)
+    def from_settings(cls, settings: Settings, render: Renderer) -> HttpSender:
+        return cls(render, settings.webhook_timeout, settings.webhook_concurrency)
 
     def send(self, batch: Sequence[Outgoing]) -> list[Outcome]:
         if not batch:
             return []
         # trust_env=False: a proxy from the environment must not swallow calls to localhost.
         with httpx.Client(timeout=self.timeout, trust_env=False,
-                          headers={"User-Agent": f"mockbsc/{__version__} (SMS forwarder)"}
+                          headers={"User-Agent": f"mockbsc/{VERSION} (SMS forwarder)"}
                           ) as client:
             if len(batch) == 1:
                 return [self._one(client, batch[0])]
@@ -54,7 +48,7 @@ class HttpSender:
                 return list(pool.map(lambda sent: self._one(client, sent), batch))
 
     def _one(self, client: httpx.Client, sent: Outgoing) -> Outcome:
-        body = render(sent)
+        body = self.render(sent)
         with self._slots:
             started = time.perf_counter()
             try:
@@ -71,11 +65,3 @@ class HttpSender:
 
 def _since(started: float) -> float:
     return round((time.perf_counter() - started) * 1000, 3)
-
-
-def ensure_sender(emulator: Emulator) -> Emulator:
-    """Give an emulator served over HTTP the real sender (a bare emulator has none, and the
-    live server may swap in a fresh one at any time)."""
-    if emulator.sender is None:
-        emulator.sender = HttpSender.from_settings(emulator.settings)
-    return emulator

@@ -14,13 +14,12 @@ from mockbsc.domain.fleet.models import (
     QUOTA_DESCRIPTIONS,
     THRESHOLD_PERCENTAGE,
     DailyUsage,
-    Order,
-    Product,
     Quota,
     Sim,
     SimEvent,
 )
 from mockbsc.domain.fleet.usage import UsageReport
+from mockbsc.domain.orders.models import Order, Product
 from mockbsc.domain.sms.outbox import Attempt, Delivery, DeliveryKind, WebhookMessage
 from mockbsc.domain.sms.records import Sms
 

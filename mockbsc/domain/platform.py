@@ -1,49 +1,102 @@
-"""The emulated platform as one object: fleet, tokens, orders, SMS centre, queues and clock.
+"""The emulated platform as one object: it composes the capabilities and owns the clock, the
+lock and the queue of work that falls due.
 
 Every public method takes the one lock: the live server serves from its own thread while a
-test changes state directly. Time-dependent work is queued in the scheduler and run by
-`run_due()` / `advance()`, each job at its own due moment.
+test changes state directly. Each capability gets only the narrow things it needs (clock,
+scheduler, SIM lookup, its stores, callbacks) and never this facade; the facade wires their
+callbacks together. Time-dependent work is queued in the scheduler and run by `run_due()` /
+`advance()`, each job at its own due moment, interleaved with webhook attempts.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, Protocol, TypeVar
 
-from mockbsc.config import Settings
+from mockbsc.domain.access.models import Organisation, Token, User
 from mockbsc.domain.access.rate_limits import RateLimiter
 from mockbsc.domain.access.tokens import TokenStore
 from mockbsc.domain.clock import Clock, ManualClock, SystemClock
-from mockbsc.domain.errors import ConflictError, NotFoundError
 from mockbsc.domain.faults.rules import FaultBook, parse_specs
-from mockbsc.domain.fleet import events as ev
 from mockbsc.domain.fleet.events import EventLog
-from mockbsc.domain.fleet.history import materialize
-from mockbsc.domain.fleet.models import (
-    Organisation,
-    Sim,
-    SimEvent,
-    SimStatus,
-    Token,
-    User,
-)
-from mockbsc.domain.fleet.operators import network_by
+from mockbsc.domain.fleet.lifecycle import Delays, SimChanges, SimLifecycle
+from mockbsc.domain.fleet.lookup import SimLookup
+from mockbsc.domain.fleet.models import Sim, SimEvent
 from mockbsc.domain.fleet.radio import RadioNetwork
-from mockbsc.domain.fleet.registry import Page, SimRegistry
+from mockbsc.domain.fleet.registry import SimRegistry
+from mockbsc.domain.fleet.seeding import LabelSource, generate_sims, label_words
 from mockbsc.domain.fleet.usage import UsageLedger, UsageReport
 from mockbsc.domain.journal import RequestJournal
 from mockbsc.domain.orders.book import OrderBook, TopUpPrice
+from mockbsc.domain.orders.desk import OrderDesk
+from mockbsc.domain.orders.topups import TopUpDesk
+from mockbsc.domain.paging import Page
 from mockbsc.domain.scenario import OrgSpec, Scenario
 from mockbsc.domain.scheduler import Job, Scheduler
-from mockbsc.domain.sms.outbox import RetryPolicy, Sender, WebhookDispatcher, run_timeline
+from mockbsc.domain.sms.centre import Messaging
+from mockbsc.domain.sms.forwarder import SmsForwarder
+from mockbsc.domain.sms.outbox import Outcome, Outgoing, Sender, WebhookDispatcher
 from mockbsc.domain.sms.records import SmsCenter
+from mockbsc.domain.sms.retry import RetryPolicy
 
+__all__ = ["Emulator", "PlatformSettings", "SimChanges", "make_clock", "retry_policy"]
+
+LOG = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
+
+
+class PlatformSettings(Protocol):
+    """What the domain reads of the settings, as plain values (`mockbsc.config.Settings` is
+    one; the domain never imports it)."""
+
+    @property
+    def clock(self) -> Literal["system", "manual"]: ...
+    @property
+    def start(self) -> datetime | None: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def sims(self) -> int | None: ...
+    @property
+    def users(self) -> tuple[str, ...]: ...
+    @property
+    def token_ttl(self) -> int: ...
+    @property
+    def token_reuse(self) -> bool: ...
+    @property
+    def update_delay(self) -> float: ...
+    @property
+    def reset_delay(self) -> float: ...
+    @property
+    def reattach_delay(self) -> float: ...
+    @property
+    def order_step(self) -> float: ...
+    @property
+    def sms_delivery_delay(self) -> float: ...
+    @property
+    def sms_forward_url(self) -> str | None: ...
+    @property
+    def webhook_first_retry(self) -> float: ...
+    @property
+    def webhook_backoff(self) -> float: ...
+    @property
+    def webhook_max_interval(self) -> float: ...
+    @property
+    def webhook_window(self) -> float: ...
+    @property
+    def webhook_timeout(self) -> float: ...
+    @property
+    def faults(self) -> str | None: ...
+    @property
+    def rate_limits(self) -> str: ...
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with `changes` applied (a reset may change the seed and the fleet size)."""
 
 
 def locked(method: Callable[P, R]) -> Callable[P, R]:
@@ -55,17 +108,7 @@ def locked(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-@dataclass(frozen=True, slots=True)
-class SimChanges:
-    """A queued `PUT`/`POST /v1/sims` change; None means "leave as it is"."""
-
-    iccid: str
-    label: str | None = None
-    imei_lock: bool | None = None
-    status: SimStatus | None = None
-
-
-def make_clock(settings: Settings) -> Clock:
+def make_clock(settings: PlatformSettings) -> Clock:
     if settings.clock == "manual":
         return ManualClock(settings.start)
     clock = SystemClock()
@@ -74,71 +117,87 @@ def make_clock(settings: Settings) -> Clock:
     return clock
 
 
-class Emulator:
-    """Aggregate root; the HTTP layer calls only these methods."""
+def retry_policy(settings: PlatformSettings) -> RetryPolicy:
+    return RetryPolicy(settings.webhook_first_retry, settings.webhook_backoff,
+                       settings.webhook_max_interval, settings.webhook_window)
 
-    def __init__(self, settings: Settings, scenario: Scenario, clock: Clock | None = None,
-                 sender: Sender | None = None) -> None:
+
+class Emulator:
+    """Aggregate root; the HTTP layer calls only these methods and the capabilities' own.
+
+    Args:
+        settings: the platform's settings (see `PlatformSettings`).
+        scenario: organisations, users, products and the fleet's mix.
+        clock: the one source of time; made from the settings when None.
+        sender: sends webhook attempts; None keeps them queued (pure domain use).
+        labels: the device-name pool per seed; Faker's, made in this process, when None.
+    """
+
+    def __init__(self, settings: PlatformSettings, scenario: Scenario,
+                 clock: Clock | None = None, sender: Sender | None = None,
+                 labels: LabelSource | None = None) -> None:
         self.settings = settings
         self.scenario = scenario
         self.clock = clock or make_clock(settings)
         self.lock = threading.RLock()
+        self.labels = labels or label_words
+        self.sender = sender
+        self.errors: list[BaseException] = []
+        self.orgs: dict[int, Organisation] = {}
+        self.seeded_at = self.clock.now()
+        # stores
         self.tokens = TokenStore(self.clock, settings.token_ttl, settings.token_reuse)
         self.sims = SimRegistry()
         self.events = EventLog()
         self.usage = UsageLedger()
-        self.network = RadioNetwork(self.events, self.usage)
         self.orders = OrderBook(
             scenario.products, TopUpPrice(scenario.topup_price_net, scenario.currency)
         )
         self.sms = SmsCenter()
+        self.scheduler = Scheduler(self.clock)
         self.webhooks = WebhookDispatcher(retry_policy(settings), self.lock, self._forward_url)
-        self.sender = sender  # None: webhook deliveries stay queued (pure domain use)
-        self.scheduler = Scheduler()
-        self.orgs: dict[int, Organisation] = {}
-        self.errors: list[BaseException] = []
         self.journal = RequestJournal()
         self.faults = FaultBook("/management-api")
         self.limits = RateLimiter(settings.rate_limits)
-        self._pending: dict[int, SimChanges] = {}
-        self._next_change = 1
-        self.on_attach: list[Callable[[Sim], None]] = []
-        self._handlers: dict[str, Callable[..., None]] = {
-            "apply_changes": self._apply_changes,
-            "reset_drop": self._reset_drop,
-            "reset_restore": self._reset_restore,
-        }
-        self.seeded_at = self.clock.now()
-        from mockbsc.domain.orders.desk import OrderDesk
-        from mockbsc.domain.sms.centre import Messaging
-
-        self.messaging = Messaging(self)
-        self.ordering = OrderDesk(self)
-        from mockbsc.domain.sms.forwarder import SmsForwarder
-
-        self.forwarder = SmsForwarder(self)
+        # capabilities
+        self.network = RadioNetwork(self.events, self.usage)
+        self.lookup = SimLookup(self.sims, self.events, self.usage,
+                                scenario.mix.history_days, lambda: self.seeded_at)
+        self.lifecycle = SimLifecycle(
+            self.clock, self.scheduler, self.lookup, self.events, self.network,
+            Delays(settings.update_delay, settings.reset_delay, settings.reattach_delay))
+        self.messaging = Messaging(self.lock, self.clock, self.scheduler, self.lookup,
+                                   self.network, self.sms, settings.sms_delivery_delay)
+        self.ordering = OrderDesk(self.lock, self.clock, self.scheduler, self.orders, self.sims,
+                                  scenario.mix, settings.order_step)
+        self.topups = TopUpDesk(self.lock, self.clock, self.lookup, self.orders, self.network)
+        self.forwarder = SmsForwarder(self.lock, self.clock, self.lookup, self.sms,
+                                      self.webhooks, self.network, self.events,
+                                      lambda org_id: self.orgs.get(org_id))
+        # wiring: who hears of what
+        self.lifecycle.on_attach.append(self.messaging.on_attach)
+        self.messaging.on_final.append(self.forwarder.report)
+        self.webhooks.on_attempt.append(self.forwarder.on_attempt)
         self.reset()
 
     # ----------------------------------------------------------------- state and time
     @locked
     def reset(self, seed: int | None = None, sims: int | None = None) -> None:
         """Back to the seeded state: same fleet for the same seed, no tokens, empty queues."""
-        from mockbsc.adapters.fixtures_file import generate_sims, label_words
-
-        if seed is not None or sims is not None:
-            self.settings = _replace(self.settings, seed=seed, sims=sims)
+        changes = {k: v for k, v in (("seed", seed), ("sims", sims)) if v is not None}
+        if changes:
+            self.settings = self.settings.replace(**changes)
         self.tokens.clear_tokens()
         for store in (self.sims, self.events, self.usage, self.orders, self.sms, self.scheduler,
-                      self.webhooks):
+                      self.webhooks, self.lifecycle):
             store.clear()
-        self._pending.clear()
         self.errors.clear()
         self.journal.clear()
         self.faults.load(parse_specs(self.settings.faults or ""))
         self.limits.clear()
         self.orgs = {}
         now = self.seeded_at = self.clock.now()
-        words = label_words(self.settings.seed)
+        words = self.labels(self.settings.seed)
         index = 0
         for spec in self._org_specs():
             url = spec.sms_forward_url
@@ -190,7 +249,7 @@ class Emulator:
         call it from a worker thread, never from request handling)."""
         with self.lock:
             now = self.clock.now()
-        return run_timeline(self, now, self.sender, self._idle_wait())
+        return self._timeline(now)
 
     def deliveries_due(self) -> bool:
         with self.lock:
@@ -202,7 +261,7 @@ class Emulator:
         due at its own moment (attempts go out through the sender, outside the lock)."""
         with self.lock:
             target = self.clock.now() + timedelta(seconds=seconds)
-        ran = run_timeline(self, target, self.sender, self._idle_wait())
+        ran = self._timeline(target)
         with self.lock:
             self._move_to(target)
         return ran
@@ -211,17 +270,60 @@ class Emulator:
         with self.lock:
             if moment < self.clock.now():
                 self.clock.set(moment)  # raises ClockError: time never moves back
-        ran = run_timeline(self, moment, self.sender, self._idle_wait())
+        ran = self._timeline(moment)
         with self.lock:
             self.clock.set(max(moment, self.clock.now()))
         return ran
 
-    def _idle_wait(self) -> float:
-        return self.settings.webhook_timeout * 2 + 1
-
     def _forward_url(self, org_id: int) -> str | None:
         org = self.orgs.get(org_id)
         return org.sms_forward_url if org else None
+
+    def _timeline(self, until: datetime) -> int:
+        """Run queued jobs and webhook attempts in time order up to `until`, each at its
+        moment.
+
+        Jobs due at a moment run before the attempts due then (a delivery report is due the
+        moment its SMS is delivered). Attempts are sent outside the lock, so that the API
+        keeps answering and a receiver may call it back. Without a sender only jobs run.
+
+        Returns:
+            How many jobs and attempts ran.
+        """
+        ran = 0
+        hooks, sender = self.webhooks, self.sender
+        while True:
+            with self.lock:
+                if sender is not None:
+                    hooks.wait_idle(self.settings.webhook_timeout * 2 + 1)
+                job_due = self.scheduler.next_due()
+                hook_due = hooks.next_due() if sender is not None else None
+                if job_due is not None and job_due <= until and (hook_due is None
+                                                                 or job_due <= hook_due):
+                    ran += self._run_until(job_due)
+                    continue
+                if sender is None or hook_due is None or hook_due > until:
+                    return ran
+                self._move_to(hook_due)
+                batch = hooks.claim(self.clock.now())
+            ran += len(batch)
+            outcomes = self._send(sender, batch)
+            with self.lock:
+                for sent, outcome in zip(batch, outcomes, strict=True):
+                    hooks.complete(sent, outcome)
+
+    def _send(self, sender: Sender, batch: list[Outgoing]) -> list[Outcome]:
+        if not batch:
+            return []
+        try:
+            outcomes = sender.send(batch)
+            if len(outcomes) != len(batch):
+                raise ValueError(f"sender answered {len(outcomes)} outcomes for {len(batch)}")
+            return outcomes
+        except Exception as exc:  # a sender bug: the attempts failed; surfaced by check()
+            LOG.exception("webhook sender failed")
+            self.errors.append(exc)
+            return [Outcome(error=f"sender error: {exc}") for _ in batch]
 
     def _run_until(self, until: datetime) -> int:
         ran = 0
@@ -233,20 +335,13 @@ class Emulator:
 
     def _run(self, job: Job) -> None:
         try:
-            self._handlers[job.kind](*job.args)
+            self.scheduler.run(job)
         except Exception as exc:  # a failing job must not stop the queue; surfaced by check()
             self.errors.append(exc)
 
     def _move_to(self, moment: datetime) -> None:
         if moment > self.clock.now():
             self.clock.set(moment)
-
-    def schedule(self, delay: float, kind: str, *args: str | int | float) -> Job:
-        return self.scheduler.schedule(self.clock.now() + timedelta(seconds=delay), kind, *args)
-
-    def handles(self, kind: str, handler: Callable[..., None]) -> None:
-        """Register the runner of a job kind (used by the SMS centre and webhooks)."""
-        self._handlers[kind] = handler
 
     # ----------------------------------------------------------------- tokens
     @locked
@@ -261,19 +356,10 @@ class Emulator:
     # ----------------------------------------------------------------- SIMs
     def sim(self, org_id: int, iccid: str) -> Sim:
         """The organisation's SIM with its seeded history in place (lazily made)."""
-        sim = self.sims.get(org_id, iccid)
-        if not sim.history_loaded:
-            # The history describes the past up to seeding, whenever it is first read, so the
-            # same seed tells the same story however far the clock has moved since.
-            materialize(sim, self.seeded_at, self.scenario.mix.history_days,
-                        self.events, self.usage)
-        return sim
+        return self.lookup.sim(org_id, iccid)
 
     def sim_any_org(self, iccid: str) -> Sim:
-        found = self.sims.find(iccid)
-        if found is None:
-            raise NotFoundError(f"SIM {iccid} not found")
-        return self.sim(found.org_id, iccid)
+        return self.lookup.any_org(iccid)
 
     @locked
     def list_sims(self, org_id: int, page: int, page_size: int, q: str | None,
@@ -282,120 +368,41 @@ class Emulator:
 
     @locked
     def get_sim(self, org_id: int, iccid: str) -> Sim:
-        return self.sim(org_id, iccid)
+        return self.lookup.sim(org_id, iccid)
 
     @locked
     def queue_changes(self, org_id: int, changes: Sequence[SimChanges]) -> None:
-        """Accept SIM changes now and apply them later, as the platform's queue does.
-
-        SIMs of other organisations or unknown ICCIDs in a bulk request are skipped when the
-        queue runs (the platform accepts the request as a whole).
-        """
-        for change in changes:
-            number = self._next_change
-            self._next_change += 1
-            self._pending[number] = change
-            self.schedule(self.settings.update_delay, "apply_changes", org_id, number)
-
-    def _apply_changes(self, org_id: int, number: int) -> None:
-        change = self._pending.pop(number)
-        found = self.sims.find(change.iccid)
-        if found is None or found.org_id != org_id:
-            return
-        sim = self.sim(org_id, change.iccid)
-        now = self.clock.now()
-        if change.label is not None and change.label != sim.label:
-            sim.label = change.label
-            self.events.record(sim, ev.LABEL_CHANGED, now, f"Label changed to '{change.label}'")
-        if change.imei_lock is not None and change.imei_lock != sim.imei_lock:
-            sim.imei_lock = change.imei_lock
-            self.events.record(sim, ev.IMEI_LOCK_CHANGED, now,
-                               f"IMEI lock {'enabled' if change.imei_lock else 'disabled'}")
-        if change.status is not None and change.status is not sim.status:
-            self._change_status(sim, change.status, now)
-
-    def _change_status(self, sim: Sim, status: SimStatus, now: datetime) -> None:
-        before = sim.status
-        sim.status = status
-        description = f"Status of SIM changed from '{before.value}' to '{status.value}'"
-        if status is SimStatus.DISABLED:
-            self.network.detach(sim, now)  # deactivation purges the attachment at once
-            self.events.record(sim, ev.SIM_SUSPENSION, now, description)
-        else:
-            self.events.record(sim, ev.SIM_ACTIVATION, now, description)
-            self.schedule(self.settings.reattach_delay, "reset_restore", sim.iccid)
+        self.lifecycle.queue_changes(org_id, changes)
 
     @locked
     def request_reset(self, org_id: int, iccid: str) -> None:
-        sim = self.sim(org_id, iccid)
-        self.events.record(sim, ev.CONNECTIVITY_RESET, self.clock.now())
-        self.schedule(self.settings.reset_delay, "reset_drop", iccid)
+        self.lifecycle.request_reset(org_id, iccid)
 
-    def _reset_drop(self, iccid: str) -> None:
-        """The queued reset runs: the SIM is suspended and re-enabled, the device detaches."""
-        sim = self.sim_any_org(iccid)
-        now = self.clock.now()
-        if sim.status is SimStatus.ENABLED:
-            self.events.record(sim, ev.SIM_SUSPENSION, now, "Connectivity reset")
-        self.network.detach(sim, now)
-        self.events.record(sim, ev.ENDPOINT_DISABLED, now)
-        self.events.record(sim, ev.ENDPOINT_ENABLED, now)
-        if sim.status is SimStatus.ENABLED:
-            self.events.record(sim, ev.SIM_ACTIVATION, now, "Connectivity reset")
-            self.schedule(self.settings.reattach_delay, "reset_restore", iccid)
-
-    def _reset_restore(self, iccid: str) -> None:
-        sim = self.sim_any_org(iccid)
-        if sim.status is SimStatus.ENABLED and not sim.device.attached:
-            self.attach_device(sim)
-
-    def attach_device(self, sim: Sim, with_session: bool = True) -> None:
-        self.network.attach(sim, self.clock.now(), with_session)
-        for listener in self.on_attach:
-            listener(sim)
-
-    # ----------------------------------------------------------------- reads
     @locked
     def sim_events(self, org_id: int, iccid: str, page: int, page_size: int,
                    sort: str | None) -> Page[SimEvent]:
-        self.sim(org_id, iccid)
+        self.lookup.sim(org_id, iccid)
         return self.events.listing(iccid, self.clock.now(), page, page_size, sort)
 
     @locked
     def sim_usage(self, org_id: int, iccid: str, start: str | None,
                   end: str | None) -> UsageReport:
-        self.sim(org_id, iccid)
+        self.lookup.sim(org_id, iccid)
         return self.usage.report(iccid, self.clock.now().date(), start, end)
 
     # ----------------------------------------------------------------- control plane
     @locked
     def attach(self, iccid: str, operator: str | None = None, country: str | None = None,
                rat: str | None = None) -> Sim:
-        sim = self.sim_any_org(iccid)
-        if sim.status is not SimStatus.ENABLED:
-            raise ConflictError(f"SIM {iccid} is disabled and cannot attach")
-        network = network_by(operator, country)
-        if (operator or country) and network is None:
-            raise NotFoundError(f"no simulated network for operator={operator} country={country}")
-        if network is not None and network != sim.device.network:
-            self.network.detach(sim, self.clock.now())
-            sim.device.network = network
-        if rat:
-            sim.device.rat = rat
-        self.attach_device(sim)
-        return sim
+        return self.lifecycle.attach(iccid, operator, country, rat)
 
     @locked
     def detach(self, iccid: str) -> Sim:
-        sim = self.sim_any_org(iccid)
-        self.network.detach(sim, self.clock.now())
-        return sim
+        return self.lifecycle.detach(iccid)
 
     @locked
     def consume(self, iccid: str, megabytes: float) -> Sim:
-        sim = self.sim_any_org(iccid)
-        self.network.consume_data(sim, megabytes, self.clock.now())
-        return sim
+        return self.lifecycle.consume(iccid, megabytes)
 
     def check(self) -> None:
         """Raise the first error a queued job or handler hit (pytest-httpserver's check())."""
@@ -404,14 +411,3 @@ class Emulator:
 
     def describe(self) -> dict[str, Any]:
         return {"sims": len(self.sims), "jobs": len(self.scheduler), "clock": self.clock.mode}
-
-
-def _replace(settings: Settings, **changes: Any) -> Settings:
-    import dataclasses
-
-    return dataclasses.replace(settings, **{k: v for k, v in changes.items() if v is not None})
-
-
-def retry_policy(settings: Settings) -> RetryPolicy:
-    return RetryPolicy(settings.webhook_first_retry, settings.webhook_backoff,
-                       settings.webhook_max_interval, settings.webhook_window)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from mockbsc.domain.fleet.models import Product
+from mockbsc.domain.orders.models import Product
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,11 +113,12 @@ def mockbsc(mockbsc_settings: Settings, mockbsc_clock: ManualClock) -> Emulator:
 
     With `@pytest.mark.mockbsc(clock="system")` it runs on real time instead of `mockbsc_clock`.
     """
-    from mockbsc.adapters.fixtures_file import load_scenario
+    from mockbsc.adapters.fixtures_file import label_words, load_scenario
     from mockbsc.domain.platform import Emulator
 
     clock = mockbsc_clock if mockbsc_settings.clock == "manual" else None
-    return Emulator(mockbsc_settings, load_scenario(mockbsc_settings.fixtures), clock=clock)
+    return Emulator(mockbsc_settings, load_scenario(mockbsc_settings.fixtures), clock=clock,
+                    labels=label_words)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from mockbsc.config import Settings
+from mockbsc.config import Settings, settings_of
 from mockbsc.domain.platform import Emulator
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class MockBSCServer:
 
     def __init__(self, settings: Settings | None = None, *, emulator: Emulator | None = None,
                  host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
-        self.settings = emulator.settings if emulator else (settings or Settings())
+        self.settings = settings_of(emulator) if emulator else (settings or Settings())
         self._initial = emulator
         self.host = host
         self.port = port
@@ -174,11 +174,11 @@ class MockBSCServer:
         """Serve `emulator` from now on (the previous one is dropped)."""
         if self._app is None:
             raise ServerError("the server is not started")
-        from mockbsc.adapters.webhook_sender import ensure_sender
+        from mockbsc.api.webhooks import ensure_sender
 
         # Served over HTTP, it must send webhooks for real (a bare emulator has no sender).
         self._app.state.emulator = ensure_sender(emulator)
-        self.settings = emulator.settings
+        self.settings = settings_of(emulator)
         return emulator
 
     def reset(self, settings: Settings | None = None) -> Emulator:
@@ -223,8 +223,8 @@ class MockBSCServer:
         import httpx
 
         headers = {}
-        if self.emulator.settings.admin_token:
-            headers["Authorization"] = f"Bearer {self.emulator.settings.admin_token}"
+        if settings_of(self.emulator).admin_token:
+            headers["Authorization"] = f"Bearer {settings_of(self.emulator).admin_token}"
         response = httpx.get(self.url + path, headers=headers, timeout=10,
                              params={k: v for k, v in params.items() if v is not None})
         response.raise_for_status()

@@ -13,8 +13,8 @@ from starlette.responses import Response
 
 from mockbsc.api.operation import Call
 from mockbsc.api.responses import json_response
+from mockbsc.domain.access.models import Token
 from mockbsc.domain.errors import AuthValidationError, BodyValidationError
-from mockbsc.domain.fleet.models import Token
 
 
 def basic_credentials(header: str | None) -> tuple[str, str]:

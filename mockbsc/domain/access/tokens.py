@@ -13,13 +13,13 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+from mockbsc.domain.access.models import Token, User
 from mockbsc.domain.clock import Clock
 from mockbsc.domain.errors import (
     ApiAccessDeniedError,
     BadCredentialsError,
     UnauthorizedError,
 )
-from mockbsc.domain.fleet.models import Token, User
 
 
 def random_token() -> str:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from mockbsc.domain.fleet.models import Sim, SimEvent
-from mockbsc.domain.fleet.registry import Page, paginate, parse_sort
+from mockbsc.domain.paging import Page, paginate, parse_sort
 
 RETENTION = timedelta(days=7)
 

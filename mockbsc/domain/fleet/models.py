@@ -1,4 +1,4 @@
-"""Entities of the emulated platform: organisations, users, SIMs, quotas, devices, events, orders.
+"""Entities of the fleet: SIMs, their quotas, devices, visited networks, events and usage.
 
 Plain slotted dataclasses: a fleet of 100,000 SIMs must fit in a few hundred MB.
 Wire names and formats live in `mockbsc.api.serialize`, not here.
@@ -6,7 +6,7 @@ Wire names and formats live in `mockbsc.api.serialize`, not here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
 
@@ -35,22 +35,6 @@ INITIAL_DATA_MB = 500.0  # lifetime flat: 500 MB and 250 SMS, and the same again
 INITIAL_SMS = 250.0
 QUOTA_LIFETIME_YEARS = 10
 PEAK_THROUGHPUT = 128_000
-
-
-@dataclass(slots=True)
-class Organisation:
-    id: int
-    name: str
-    sms_forward_url: str | None = None
-
-
-@dataclass(slots=True)
-class User:
-    username: str
-    password: str
-    org_id: int
-    user_id: int
-    api_access: bool = True
 
 
 @dataclass(slots=True)
@@ -154,78 +138,3 @@ class DailyUsage:
     data_tx: float = 0.0
     sms_mo: int = 0
     sms_mt: int = 0
-
-
-@dataclass(slots=True, frozen=True)
-class Charge:
-    name: str
-    amount_net: float
-    currency: str
-
-
-@dataclass(slots=True, frozen=True)
-class Product:
-    id: int
-    name: str
-    material: str
-    package_size: int
-    min_quantity: int
-    max_quantity: int
-    max_quantity_per_customer: int
-    min_contract_duration: int
-    one_time_charges: tuple[Charge, ...] = ()
-    recurring_charges: tuple[Charge, ...] = ()
-
-
-class OrderType(StrEnum):
-    FIRST_ORDER = "FIRST_ORDER"
-    ADDITIONAL_ORDER = "ADDITIONAL_ORDER"
-    TOPUP = "TOPUP"
-    BULK_TOPUP = "BULK_TOPUP"
-    TARIFF_CHANGE = "TARIFF_CHANGE"
-
-
-class OrderStatus(StrEnum):
-    CREATED = "CREATED"
-    IN_PROGRESS = "IN_PROGRESS"
-    SHIPPED = "SHIPPED"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-
-
-ORDER_PROGRESSION = (
-    OrderStatus.CREATED,
-    OrderStatus.IN_PROGRESS,
-    OrderStatus.SHIPPED,
-    OrderStatus.COMPLETED,
-)
-
-
-@dataclass(slots=True, frozen=True)
-class OrderLine:
-    product_id: int
-    quantity: int
-
-
-@dataclass(slots=True)
-class Order:
-    number: int
-    org_id: int
-    order_type: OrderType
-    date: datetime
-    status: OrderStatus
-    invoice_number: str
-    invoice_amount: str
-    currency: str
-    lines: list[OrderLine] = field(default_factory=list)
-    iccids: list[str] = field(default_factory=list)
-    shipping_address: dict[str, str] | None = None
-    customer_reference: str | None = None
-
-
-@dataclass(slots=True)
-class Token:
-    value: str
-    user: User
-    issued_at: datetime
-    expires_at: datetime

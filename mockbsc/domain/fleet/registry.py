@@ -2,51 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Generic, TypeVar
+from collections.abc import Iterable
 
 from mockbsc.domain.errors import ForbiddenError, InvalidRequestError, NotFoundError
 from mockbsc.domain.fleet.models import Sim
-
-T = TypeVar("T")
+from mockbsc.domain.paging import Page, paginate, parse_sort
 
 SIM_FILTER_FIELDS = ("imei", "ip_address")
-
-
-@dataclass(slots=True, frozen=True)
-class Page(Generic[T]):
-    """One page of a listing plus the totals the `X-*` pagination headers report."""
-
-    items: Sequence[T]
-    page: int
-    page_size: int
-    total: int
-
-    @property
-    def total_pages(self) -> int:
-        return -(-self.total // self.page_size) if self.total else 0
-
-
-def paginate(items: Sequence[T], page: int, page_size: int) -> Page[T]:
-    start = (page - 1) * page_size
-    return Page(items[start : start + page_size], page, page_size, len(items))
-
-
-def parse_sort(sort: str | None, allowed: Iterable[str]) -> list[tuple[str, bool]]:
-    """`"-imei,ip_address"` -> [("imei", True), ("ip_address", False)] (True = descending)."""
-    keys: list[tuple[str, bool]] = []
-    allowed_set = set(allowed)
-    for part in (sort or "").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        descending = part.startswith("-")
-        name = part.lstrip("-+")
-        if name not in allowed_set:
-            raise InvalidRequestError(f"sort: unknown field '{name}'")
-        keys.append((name, descending))
-    return keys
 
 
 class SimRegistry:

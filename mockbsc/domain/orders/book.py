@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from mockbsc.domain.errors import ForbiddenError, InvalidRequestError, NotFoundError
-from mockbsc.domain.fleet.models import (
+from mockbsc.domain.orders.models import (
     ORDER_PROGRESSION,
     Order,
     OrderLine,
@@ -20,7 +20,7 @@ from mockbsc.domain.fleet.models import (
     OrderType,
     Product,
 )
-from mockbsc.domain.fleet.registry import Page, paginate, parse_sort
+from mockbsc.domain.paging import Page, paginate, parse_sort
 
 FIRST_ORDER_NUMBER = 2_000_000_001
 VAT = Decimal("1.19")

@@ -8,34 +8,42 @@ be delivered fails. Listeners of `on_final` (the forwarder) send the delivery re
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
 
+from mockbsc.domain.clock import Clock
 from mockbsc.domain.errors import InvalidRequestError
+from mockbsc.domain.fleet.lookup import SimLookup
 from mockbsc.domain.fleet.models import QuotaLevel, Sim, SimStatus
-from mockbsc.domain.fleet.registry import Page
+from mockbsc.domain.fleet.radio import RadioNetwork
+from mockbsc.domain.paging import Page
+from mockbsc.domain.scheduler import Scheduler
+from mockbsc.domain.sms.encoding import check_length
 from mockbsc.domain.sms.records import (
     DEFAULT_EXPIRY,
     AddressType,
     Sms,
+    SmsCenter,
     SmsStatus,
     SmsType,
-    check_length,
 )
-
-if TYPE_CHECKING:
-    from mockbsc.domain.platform import Emulator
 
 
 class Messaging:
-    def __init__(self, emulator: Emulator) -> None:
-        self._emu = emulator
-        self.center = emulator.sms
+    def __init__(self, lock: threading.RLock, clock: Clock, scheduler: Scheduler,
+                 lookup: SimLookup, radio: RadioNetwork, center: SmsCenter,
+                 delivery_delay: float) -> None:
+        self._lock = lock
+        self._clock = clock
+        self._scheduler = scheduler
+        self._lookup = lookup
+        self._radio = radio
+        self._delivery_delay = delivery_delay
+        self.center = center
         self.on_final: list[Callable[[Sms], None]] = []
-        emulator.handles("sms_deliver", self._deliver)
-        emulator.handles("sms_expire", self._expire)
-        emulator.on_attach.append(self._on_attach)
+        scheduler.handles("sms_deliver", self._deliver)
+        scheduler.handles("sms_expire", self._expire)
 
     def send_mt(
         self,
@@ -54,10 +62,10 @@ class Messaging:
             InvalidRequestError: too long for its coding, characters outside the coding, an
                 expiry in the past, or no SMS volume left.
         """
-        with self._emu.lock:
-            sim = self._emu.sim(org_id, iccid)
+        with self._lock:
+            sim = self._lookup.sim(org_id, iccid)
             check_length(payload, dcs, udh)
-            now = self._emu.now()
+            now = self._clock.now()
             expiry_date = expiry or now + DEFAULT_EXPIRY
             if expiry_date <= now:
                 raise InvalidRequestError("expiry_date: must lie in the future")
@@ -72,25 +80,25 @@ class Messaging:
             ))
             if self._reachable(sim):
                 sms.status = SmsStatus.PENDING
-                self._emu.schedule(self._emu.settings.sms_delivery_delay, "sms_deliver", sms.id)
-            self._emu.scheduler.schedule(expiry_date, "sms_expire", sms.id)
+                self._scheduler.after(self._delivery_delay, "sms_deliver", sms.id)
+            self._scheduler.schedule(expiry_date, "sms_expire", sms.id)
             return sms
 
     def listing(self, org_id: int, iccid: str, page: int, page_size: int,
                 sort: str | None) -> Page[Sms]:
-        with self._emu.lock:
-            self._emu.sim(org_id, iccid)
-            return self.center.listing(iccid, self._emu.now(), page, page_size, sort)
+        with self._lock:
+            self._lookup.sim(org_id, iccid)
+            return self.center.listing(iccid, self._clock.now(), page, page_size, sort)
 
     def get(self, org_id: int, iccid: str, sms_id: int) -> Sms:
-        with self._emu.lock:
-            self._emu.sim(org_id, iccid)
-            return self.center.get(iccid, sms_id, self._emu.now())
+        with self._lock:
+            self._lookup.sim(org_id, iccid)
+            return self.center.get(iccid, sms_id, self._clock.now())
 
     def cancel(self, org_id: int, iccid: str, sms_id: int) -> Sms:
-        with self._emu.lock:
-            self._emu.sim(org_id, iccid)
-            sms = self.center.cancel(iccid, sms_id, self._emu.now())
+        with self._lock:
+            self._lookup.sim(org_id, iccid)
+            sms = self.center.cancel(iccid, sms_id, self._clock.now())
             self._finished(sms)
             return sms
 
@@ -98,18 +106,19 @@ class Messaging:
     def _reachable(sim: Sim) -> bool:
         return sim.status is SimStatus.ENABLED and sim.device.attached
 
-    def _on_attach(self, sim: Sim) -> None:
+    def on_attach(self, sim: Sim) -> None:
+        """The device attached: what waited for it is delivered shortly."""
         for sms in self.center.waiting(sim.iccid):
             if sms.status is SmsStatus.BUFFERED:
                 sms.status = SmsStatus.PENDING
-                self._emu.schedule(self._emu.settings.sms_delivery_delay, "sms_deliver", sms.id)
+                self._scheduler.after(self._delivery_delay, "sms_deliver", sms.id)
 
     def _deliver(self, sms_id: int) -> None:
         sms = self.center.find(sms_id)
         if sms is None or sms.status.final:
             return
-        sim = self._emu.sim_any_org(sms.iccid)
-        now = self._emu.now()
+        sim = self._lookup.any_org(sms.iccid)
+        now = self._clock.now()
         sms.last_delivery_attempt = now
         if not self._reachable(sim):
             sms.status = SmsStatus.BUFFERED
@@ -123,7 +132,7 @@ class Messaging:
         sms.status = SmsStatus.DELIVERED
         sms.delivery_date = sms.final_date = now
         sms.msc = sim.device.network.sgsn_number
-        self._emu.network.charge_sms(sim, now, mt=1)
+        self._radio.charge_sms(sim, now, mt=1)
         self._finished(sms)
 
     def _expire(self, sms_id: int) -> None:
@@ -132,7 +141,7 @@ class Messaging:
         if sms is None or sms.status.final:
             return
         sms.status = SmsStatus.FAILED
-        sms.final_date = self._emu.now()
+        sms.final_date = self._clock.now()
         self._finished(sms)
 
     def _finished(self, sms: Sms) -> None:

@@ -13,40 +13,45 @@ Decisions where the platform's documentation is silent:
 from __future__ import annotations
 
 import copy
+import threading
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
+from mockbsc.domain.access.models import Organisation
+from mockbsc.domain.clock import Clock
 from mockbsc.domain.errors import ConflictError, NotFoundError
 from mockbsc.domain.fleet import events as ev
+from mockbsc.domain.fleet.events import EventLog
+from mockbsc.domain.fleet.lookup import SimLookup
 from mockbsc.domain.fleet.models import SimStatus
+from mockbsc.domain.fleet.radio import RadioNetwork
+from mockbsc.domain.sms.encoding import concat_udh, split_parts
 from mockbsc.domain.sms.outbox import (
     Attempt,
     Delivery,
     DeliveryKind,
     DeliveryStatus,
+    WebhookDispatcher,
     WebhookMessage,
 )
-from mockbsc.domain.sms.records import (
-    AddressType,
-    Sms,
-    SmsStatus,
-    SmsType,
-    concat_udh,
-    split_parts,
-)
-
-if TYPE_CHECKING:
-    from mockbsc.domain.platform import Emulator
+from mockbsc.domain.sms.records import AddressType, Sms, SmsCenter, SmsStatus, SmsType
 
 REPORTED = (SmsStatus.DELIVERED, SmsStatus.FAILED)
 DEFAULT_DEST_ADDRESS = "5432145"  # the guide's example b-party; the platform ignores it
 
 
 class SmsForwarder:
-    def __init__(self, emulator: Emulator) -> None:
-        self._emu = emulator
-        emulator.messaging.on_final.append(self._report)
-        emulator.webhooks.on_attempt.append(self._on_attempt)
+    def __init__(self, lock: threading.RLock, clock: Clock, lookup: SimLookup,
+                 center: SmsCenter, outbox: WebhookDispatcher, radio: RadioNetwork,
+                 events: EventLog, org_of: Callable[[int], Organisation | None]) -> None:
+        self._lock = lock
+        self._clock = clock
+        self._lookup = lookup
+        self._center = center
+        self._outbox = outbox
+        self._radio = radio
+        self._events = events
+        self._org_of = org_of
 
     def set_url(self, org_id: int, url: str | None) -> str | None:
         """Point an organisation's forwarding at `url` (None: stop forwarding).
@@ -56,8 +61,8 @@ class SmsForwarder:
         Raises:
             NotFoundError: no such organisation.
         """
-        with self._emu.lock:
-            org = self._emu.orgs.get(org_id)
+        with self._lock:
+            org = self._org_of(org_id)
             if org is None:
                 raise NotFoundError(f"organisation {org_id} not found")
             org.sms_forward_url = url
@@ -73,9 +78,8 @@ class SmsForwarder:
             InvalidRequestError: characters outside the coding or too long even when split.
             ConflictError: the SIM is disabled, its device not attached, or no SMS left.
         """
-        emu = self._emu
-        with emu.lock:
-            sim = emu.sim_any_org(iccid)
+        with self._lock:
+            sim = self._lookup.any_org(iccid)
             parts = split_parts(payload, dcs)
             if sim.status is not SimStatus.ENABLED:
                 raise ConflictError(f"SIM {iccid} is disabled and cannot send SMS")
@@ -83,8 +87,8 @@ class SmsForwarder:
                 raise ConflictError(f"SIM {iccid} is not attached (attach it first)")
             if sim.sms_quota.volume < len(parts):
                 raise ConflictError(f"SIM {iccid} has no SMS volume left for {len(parts)} SMS")
-            now = emu.now()
-            center = emu.sms
+            now = self._clock.now()
+            center = self._center
             sent: list[Sms] = []
             for number, text in enumerate(parts, 1):
                 sms_id = center.new_id()
@@ -92,7 +96,7 @@ class SmsForwarder:
                 sms = center.add(Sms(
                     id=sms_id, iccid=sim.iccid, msisdn=sim.msisdn, imsi=sim.imsi,
                     sms_type=SmsType.MO, status=SmsStatus.PENDING, submit_date=now,
-                    expiry_date=now + timedelta(seconds=emu.webhooks.policy.window),
+                    expiry_date=now + timedelta(seconds=self._outbox.policy.window),
                     payload=text, dcs=dcs, source_address=sim.msisdn,
                     source_address_type=AddressType.INTERNATIONAL,
                     udh=concat_udh(reference, len(parts), number) if len(parts) > 1 else "",
@@ -104,20 +108,21 @@ class SmsForwarder:
                 if self._enqueue(DeliveryKind.MO, sms, sim.org_id) is None:
                     sms.status = SmsStatus.DELIVERED
                     sms.delivery_date = sms.final_date = now
-            emu.network.charge_sms(sim, now, mo=len(parts))
+            self._radio.charge_sms(sim, now, mo=len(parts))
             return sent
 
-    def _report(self, sms: Sms) -> None:
+    def report(self, sms: Sms) -> None:
+        """An MT SMS reached a final state: its delivery report goes to the organisation."""
         if sms.sms_type is SmsType.MT and sms.status in REPORTED:
-            self._enqueue(DeliveryKind.DLR, sms, self._emu.sim_any_org(sms.iccid).org_id)
+            self._enqueue(DeliveryKind.DLR, sms, self._lookup.any_org(sms.iccid).org_id)
 
     def _enqueue(self, kind: DeliveryKind, sms: Sms, org_id: int) -> Delivery | None:
         message = WebhookMessage(kind, org_id, copy.copy(sms))
-        return self._emu.webhooks.enqueue(message, self._emu.now())
+        return self._outbox.enqueue(message, self._clock.now())
 
-    def _on_attempt(self, delivery: Delivery, attempt: Attempt) -> None:
+    def on_attempt(self, delivery: Delivery, attempt: Attempt) -> None:
         """Show the forwarding on the MO SMS; a given-up delivery raises an error event."""
-        sms = self._emu.sms.find(delivery.message.sms.id)
+        sms = self._center.find(delivery.message.sms.id)
         if delivery.kind is DeliveryKind.MO and sms is not None:
             sms.last_delivery_attempt = attempt.at
             sms.retry_count = len(delivery.attempts) - 1
@@ -130,11 +135,11 @@ class SmsForwarder:
             else:
                 sms.status = SmsStatus.BUFFERED
         if delivery.status is DeliveryStatus.FAILED:
-            sim = self._emu.sims.find(delivery.iccid)
+            sim = self._lookup.find(delivery.iccid)
             if sim is not None:
                 what = "delivery report" if delivery.kind is DeliveryKind.DLR else "MO SMS"
                 last = attempt.error or f"HTTP {attempt.status}"
-                self._emu.events.record(
+                self._events.record(
                     sim, ev.SMS_FORWARDING_FAILED, attempt.at,
                     f"SMS forwarding failed: {what} of SMS {delivery.message.sms.id} not "
                     f"acknowledged by {attempt.url or 'any URL'} after {len(delivery.attempts)} "

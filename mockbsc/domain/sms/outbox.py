@@ -1,5 +1,5 @@
-"""The SMS forwarder's outbox: deliveries pushed until the receiver answers 2xx, their attempt
-log, the retry policy as data, and the loop that runs jobs and attempts in time order.
+"""The SMS forwarder's outbox: deliveries pushed until the receiver answers 2xx, and their
+attempt log (the retry schedule is `mockbsc.domain.sms.retry`).
 
 The platform retries a forwarder that does not answer 2xx with a growing back-off (first retry
 about 5 minutes, the second about 15 minutes after the message) for 24 hours, then gives up
@@ -12,21 +12,17 @@ the emulator lock, and `complete()` records the outcome at the moment of the att
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from mockbsc.domain.sms.records import Sms
+from mockbsc.domain.sms.retry import RetryPolicy
 
-if TYPE_CHECKING:
-    from mockbsc.domain.platform import Emulator
-
-LOG = logging.getLogger(__name__)
 NO_URL = "no SMS forwarding URL is set for the organisation"
 
 
@@ -43,28 +39,6 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"
     DELIVERED = "delivered"
     FAILED = "failed"  # given up after the retry window
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """When to try again: `first_retry` seconds after the first attempt, each wait `factor`
-    times the one before but at most `max_interval`, a last try at `window` after the message
-    was produced, then give up."""
-
-    first_retry: float = 300.0
-    factor: float = 2.0
-    max_interval: float = 4 * 3600.0
-    window: float = 24 * 3600.0
-
-    def next_attempt(self, created: datetime, last: datetime, attempts: int) -> datetime | None:
-        """The moment of the next try after `attempts` failed ones, the last at `last`; None
-        when the window is over. A message that waited behind an earlier one past its window
-        still gets its one try, because the receiver may be up again by then."""
-        deadline = created + timedelta(seconds=self.window)
-        if last >= deadline:
-            return None
-        delay = min(self.first_retry * self.factor ** max(attempts - 1, 0), self.max_interval)
-        return min(last + timedelta(seconds=delay), deadline)
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,50 +217,3 @@ class WebhookDispatcher:
                 following.next_attempt = at
         elif queue is not None:
             del self._queues[delivery.iccid]
-
-
-def run_timeline(emu: Emulator, until: datetime, sender: Sender | None, wait: float) -> int:
-    """Run queued jobs and webhook attempts in time order up to `until`, each at its moment.
-
-    Jobs due at a moment run before the attempts due then (a delivery report is due the
-    moment its SMS is delivered). Attempts are sent outside the lock, so that the API keeps
-    answering and a receiver may call it back. Without a sender only jobs run.
-
-    Returns:
-        How many jobs and attempts ran.
-    """
-    ran = 0
-    hooks = emu.webhooks
-    while True:
-        with emu.lock:
-            if sender is not None:
-                hooks.wait_idle(wait)
-            job_due = emu.scheduler.next_due()
-            hook_due = hooks.next_due() if sender is not None else None
-            if job_due is not None and job_due <= until and (hook_due is None
-                                                             or job_due <= hook_due):
-                ran += emu._run_until(job_due)
-                continue
-            if sender is None or hook_due is None or hook_due > until:
-                return ran
-            emu._move_to(hook_due)
-            batch = hooks.claim(emu.clock.now())
-        ran += len(batch)
-        outcomes = _send(emu, sender, batch)
-        with emu.lock:
-            for sent, outcome in zip(batch, outcomes, strict=True):
-                hooks.complete(sent, outcome)
-
-
-def _send(emu: Emulator, sender: Sender, batch: list[Outgoing]) -> list[Outcome]:
-    if not batch:
-        return []
-    try:
-        outcomes = sender.send(batch)
-        if len(outcomes) != len(batch):
-            raise ValueError(f"sender answered {len(outcomes)} outcomes for {len(batch)}")
-        return outcomes
-    except Exception as exc:  # a sender bug: count the attempts as failed, surface via check()
-        LOG.exception("webhook sender failed")
-        emu.errors.append(exc)
-        return [Outcome(error=f"sender error: {exc}") for _ in batch]

@@ -13,21 +13,34 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import sys
+import threading
 import types
 import typing
 from collections import deque
 from datetime import date, datetime, timedelta
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from mockbsc.domain.access.models import Organisation, Token, User
+from mockbsc.domain.clock import Clock
 from mockbsc.domain.errors import InvalidRequestError
-from mockbsc.domain.fleet.models import DailyUsage, Order, Organisation, Sim, SimEvent, Token, User
+from mockbsc.domain.fleet.lifecycle import SimChanges
+from mockbsc.domain.fleet.models import DailyUsage, Sim, SimEvent
+from mockbsc.domain.orders.models import Order
 from mockbsc.domain.scheduler import Job
 from mockbsc.domain.sms.outbox import Delivery
 from mockbsc.domain.sms.records import Sms
 
-if TYPE_CHECKING:
-    from mockbsc.domain.platform import Emulator
+
+class StateOwner(Protocol):
+    """What the snapshot needs of the platform: its lock, its clock, and its stores by name
+    (read with `getattr`; see `_state_types`). The facade is one; this module never imports
+    it."""
+
+    lock: threading.RLock
+    clock: Clock
+
+    def now(self) -> datetime: ...
 
 FORMAT = "mockbsc-state"
 VERSION = 1
@@ -35,8 +48,7 @@ MAX_DEPTH = 64
 
 
 def _state_types() -> dict[str, dict[str, Any]]:
-    from mockbsc.domain.platform import SimChanges
-
+    """The document's stores and their attributes with types (the format of version 1)."""
     return {
         "emulator": {"orgs": dict[int, Organisation], "_pending": dict[int, SimChanges],
                      "_next_change": int, "seeded_at": datetime},
@@ -53,11 +65,22 @@ def _state_types() -> dict[str, dict[str, Any]]:
     }
 
 
+# Where a document attribute lives when not on its store's own object: the queued SIM
+# changes moved from the facade to the SIM lifecycle, the document kept its layout.
+MOVED: dict[tuple[str, str], str] = {
+    ("emulator", "_pending"): "lifecycle",
+    ("emulator", "_next_change"): "lifecycle",
+}
+
 # Attributes that are configuration, wiring or diagnostics, not state (kept as they are).
 NOT_STATE: dict[str, frozenset[str]] = {
     "emulator": frozenset({
         "settings", "scenario", "clock", "lock", "sender", "errors", "journal", "faults",
-        "limits", "on_attach", "_handlers", "messaging", "ordering", "forwarder", "network"}),
+        "limits", "labels", "lookup", "lifecycle", "messaging", "ordering", "topups",
+        "forwarder", "network"}),
+    "lifecycle": frozenset({"_clock", "_scheduler", "_lookup", "_events", "_radio", "_delays",
+                            "on_attach"}),
+    "scheduler": frozenset({"_clock", "_handlers"}),
     "tokens": frozenset({"_clock", "ttl_seconds", "reuse", "_make_token"}),
     "orders": frozenset({"products", "topup_price"}),
     "webhooks": frozenset({"policy", "_url_of", "_idle", "_in_flight", "on_attempt"}),
@@ -69,14 +92,29 @@ class SnapshotError(InvalidRequestError):
 
 
 # ------------------------------------------------------------------------------ export
-def export_state(emulator: Emulator) -> dict[str, Any]:
+def state_attributes() -> dict[str, set[str]]:
+    """Each owner's state attributes, by the owner's attribute name on the platform ("emulator"
+    for the platform itself)."""
+    owners: dict[str, set[str]] = {}
+    for store, attrs in _state_types().items():
+        for name in attrs:
+            owners.setdefault(MOVED.get((store, name), store), set()).add(name)
+    return owners
+
+
+def _owner(emulator: StateOwner, store: str, name: str) -> Any:
+    owner = MOVED.get((store, name), store)
+    return emulator if owner == "emulator" else getattr(emulator, owner)
+
+
+def export_state(emulator: StateOwner) -> dict[str, Any]:
     """The whole state (fleet, tokens, orders, SMS, webhooks, queued jobs, clock) as data."""
     with emulator.lock:
         memo: dict[int, int] = {}
         stores: dict[str, Any] = {}
         for store, attrs in _state_types().items():
-            owner = emulator if store == "emulator" else getattr(emulator, store)
-            stores[store] = {name: _encode(getattr(owner, name), memo) for name in attrs}
+            stores[store] = {name: _encode(getattr(_owner(emulator, store, name), name), memo)
+                             for name in attrs}
         clock = emulator.clock
         return {"format": FORMAT, "version": VERSION,
                 "clock": {"mode": clock.mode, "now": emulator.now().isoformat(),
@@ -133,7 +171,7 @@ def _name(cls: type) -> str:
 
 
 # ------------------------------------------------------------------------------ import
-def import_state(emulator: Emulator, document: Any) -> None:
+def import_state(emulator: StateOwner, document: Any) -> None:
     """Replace the state with `document` (from `export_state`), or change nothing.
 
     Raises:
@@ -164,13 +202,13 @@ def import_state(emulator: Emulator, document: Any) -> None:
     clock = _clock_of(document.get("clock"))
     with emulator.lock:
         for store, values in decoded.items():
-            owner = emulator if store == "emulator" else getattr(emulator, store)
             for name, value in values.items():
-                setattr(owner, name, value)
-        heapq.heapify(emulator.scheduler._heap)
-        for delivery in emulator.webhooks._by_id.values():
+                setattr(_owner(emulator, store, name), name, value)
+        platform: Any = emulator
+        heapq.heapify(platform.scheduler._heap)
+        for delivery in platform.webhooks._by_id.values():
             delivery.in_flight = False  # an attempt cut off by the restart is made again
-        emulator.webhooks._in_flight = 0
+        platform.webhooks._in_flight = 0
         _restore_clock(emulator, clock)
 
 
@@ -198,7 +236,7 @@ def _clock_of(data: Any) -> tuple[str, datetime, float]:
     return mode, now, offset
 
 
-def _restore_clock(emulator: Emulator, clock_data: tuple[str, datetime, float]) -> None:
+def _restore_clock(emulator: StateOwner, clock_data: tuple[str, datetime, float]) -> None:
     """A manual clock resumes at the saved instant; a system clock keeps its saved offset
     (real time went on while the server was down, and so does the emulated time)."""
     mode, now, offset = clock_data
@@ -283,18 +321,29 @@ def _list(value: Any) -> list[Any]:
     return value
 
 
+# Where the classes of documents written before the capability packages (issue 10) live now.
+LEGACY_MODULES: dict[str, tuple[str, ...]] = {
+    "mockbsc.domain.models": ("mockbsc.domain.fleet.models", "mockbsc.domain.orders.models",
+                              "mockbsc.domain.access.models"),
+    "mockbsc.domain.sms": ("mockbsc.domain.sms.records",),
+    "mockbsc.domain.webhooks": ("mockbsc.domain.sms.outbox", "mockbsc.domain.sms.retry"),
+    "mockbsc.domain.emulator": ("mockbsc.domain.fleet.lifecycle",),
+    "mockbsc.domain.events": ("mockbsc.domain.fleet.events",),
+}
+
+
 def _class(name: Any, base: type | None) -> Any:
     """A class of mockbsc's domain by `module:qualname`; nothing else may be instantiated."""
     module_name, _, qualname = str(name).partition(":")
-    module = sys.modules.get(module_name)
-    if not module_name.startswith("mockbsc.domain.") or module is None:
+    if not module_name.startswith("mockbsc.domain."):
         raise TypeError(f"{name!r} is not a mockbsc domain class")
-    cls: Any = module
-    for part in qualname.split("."):
-        cls = getattr(cls, part)
-    if not isinstance(cls, type) or (base is not None and not issubclass(cls, base)):
-        raise TypeError(f"{name!r} is not a mockbsc domain class")
-    return cls
+    for candidate in LEGACY_MODULES.get(module_name, (module_name,)):
+        cls: Any = sys.modules.get(candidate)
+        for part in qualname.split("."):
+            cls = getattr(cls, part, None)
+        if isinstance(cls, type) and (base is None or issubclass(cls, base)):
+            return cls
+    raise TypeError(f"{name!r} is not a mockbsc domain class")
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
