@@ -38,16 +38,13 @@ class JournalMiddleware:
         started = time.perf_counter()
         at = emulator.now()
         status = 500
+        recorded = False
 
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        finally:
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
             route = scope.get("route")
             emulator.journal.record(JournalEntry(
                 at=at,
@@ -60,3 +57,18 @@ class JournalMiddleware:
                 org_id=scope.get(ORG_KEY),
                 fault=scope.get(FAULT_KEY),
             ))
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            elif message["type"] == "http.response.body" and not message.get("more_body"):
+                # Before the last byte leaves: a client that has its answer finds the call
+                # in the journal (recording after it raced the client's next request).
+                record()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            record()  # no body was sent (an error, a dropped connection)
