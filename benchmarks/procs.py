@@ -1,6 +1,6 @@
 """Server processes for the benchmarks: start on a free loopback port, wait for health, stop.
 
-Each server gets a socket that is already bound and listening (`mockbsc.ports`) and takes
+Each server gets a socket that is already bound and listening (`mockbsc.testing.ports`) and takes
 it over by file descriptor (`--fd N`), so no other process can take its port in between.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from mockbsc.ports import listening_socket, port_of
+from mockbsc.testing.ports import listening_socket, port_of
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -29,8 +29,8 @@ from benchmarks.throughput import API, token
 SEED_SCRIPT = r"""
 import json, resource, sys, time
 from mockbsc.config import Settings
-from mockbsc.domain.emulator import Emulator
-from mockbsc.seed import load_scenario
+from mockbsc.domain.platform import Emulator
+from mockbsc.adapters.fixtures_file import load_scenario
 scenario = load_scenario()
 wall, cpu = time.perf_counter(), time.process_time()
 emulator = Emulator(Settings(sims=int(sys.argv[1]), clock="manual"), scenario)

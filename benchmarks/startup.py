@@ -6,7 +6,7 @@
 - in-process app: `Emulator(Settings(clock="manual"), load_scenario())` plus `create_app()`,
   what a test's fixture does, measured in a fresh interpreter: the first one (loads the
   contracts once per process) and the median of the next 20 (every later test of a
-  session). Both read the user's cache (`mockbsc.cache`) as any run after the first does.
+  session). Both read the user's cache (`mockbsc.adapters.cache`) as any run after the first does.
 - reset: `emulator.reset()` of the default fleet (70 SIMs), median of 50: what the
   function-scoped fixtures do between tests on a shared emulator.
 """
@@ -30,8 +30,8 @@ import json, statistics, sys, time
 started = time.perf_counter()
 from mockbsc.api.app import create_app
 from mockbsc.config import Settings
-from mockbsc.domain.emulator import Emulator
-from mockbsc.seed import load_scenario
+from mockbsc.domain.platform import Emulator
+from mockbsc.adapters.fixtures_file import load_scenario
 imported = time.perf_counter()
 
 def make():

@@ -39,7 +39,7 @@ def fleet_iccids(sims: int, seed: int = 1) -> tuple[list[str], list[str]]:
     """(all ICCIDs of the demo organisation, the enabled ones) for this fleet size."""
     from mockbsc.api.app import build_emulator
     from mockbsc.config import Settings
-    from mockbsc.domain.models import SimStatus
+    from mockbsc.domain.fleet.models import SimStatus
 
     emulator = build_emulator(Settings(sims=sims, seed=seed, clock="manual"))
     org = emulator.scenario.default_org_id

@@ -14,7 +14,7 @@ Both figures are drawn only from runs whose load was delivered: every MO SMS ask
 answered 201 (no socket error, no other status) and became a delivery whose first attempt
 failed, and every GET burst was clean; otherwise the section fails as invalid
 (`wrk.InvalidRun`), never as a figure. A "closed port" is one held bound but never
-listening (`mockbsc.ports.refusing_port`), so nothing else can answer on it.
+listening (`mockbsc.testing.ports.refusing_port`), so nothing else can answer on it.
 """
 
 from __future__ import annotations
@@ -29,16 +29,16 @@ import httpx
 from benchmarks import procs, wrk
 from benchmarks.report import Figure
 from benchmarks.throughput import API, token
-from mockbsc.ports import refusing_port
+from mockbsc.testing.ports import refusing_port
 
 FLEET = 20_000
 PENDING = 10_000
 
 
 def attached_iccids(sims: int) -> list[str]:
+    from mockbsc.adapters.fixtures_file import load_scenario
     from mockbsc.config import Settings
-    from mockbsc.domain.emulator import Emulator
-    from mockbsc.seed import load_scenario
+    from mockbsc.domain.platform import Emulator
 
     emulator = Emulator(Settings(sims=sims, clock="manual"), load_scenario())
     org = emulator.scenario.default_org_id

@@ -13,10 +13,10 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from contracts.harness import excluded_checks, operation_id, register_demo_auth
+from mockbsc.adapters.fixtures_file import load_scenario
 from mockbsc.api.app import create_app
 from mockbsc.config import Settings
-from mockbsc.domain.emulator import Emulator
-from mockbsc.seed import load_scenario
+from mockbsc.domain.platform import Emulator
 
 EMULATOR = Emulator(Settings(clock="manual", sims=20, token_ttl=30 * 24 * 3600),
                     load_scenario())

@@ -16,16 +16,16 @@ if TYPE_CHECKING:
 
     from mockbsc.config import Settings
     from mockbsc.domain.clock import ManualClock, SystemClock
-    from mockbsc.domain.emulator import Emulator
-    from mockbsc.server import MockBSCServer
+    from mockbsc.domain.platform import Emulator
+    from mockbsc.testing.server import MockBSCServer
 
 __all__ = ["Emulator", "ManualClock", "MockBSCServer", "Settings", "SystemClock", "__version__",
            "create_app"]
 
 _LAZY = {
-    "Emulator": "mockbsc.domain.emulator",
+    "Emulator": "mockbsc.domain.platform",
     "ManualClock": "mockbsc.domain.clock",
-    "MockBSCServer": "mockbsc.server",
+    "MockBSCServer": "mockbsc.testing.server",
     "Settings": "mockbsc.config",
     "SystemClock": "mockbsc.domain.clock",
 }

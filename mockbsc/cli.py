@@ -9,9 +9,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from mockbsc import __version__
-from mockbsc.config import Settings, SettingsError
-from mockbsc.contractkit import cli as contract_cli
+from mockbsc.config import VERSION, Settings, SettingsError
+from mockbsc.contract.kit import cli as contract_cli
 
 SERVE_FLAGS = {
     "host": "address to bind (default 127.0.0.1; 0.0.0.0 in Docker)",
@@ -47,7 +46,7 @@ SERVE_FLAGS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockbsc", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"mockbsc {__version__}")
+    parser.add_argument("--version", action="version", version=f"mockbsc {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the mock server",
                                 description="Run the mock server. Each flag can also be set "
@@ -82,7 +81,7 @@ def _fault_rules(configured: str | None, flags: Sequence[str]) -> str:
     import json
 
     from mockbsc.domain.errors import DomainError
-    from mockbsc.domain.faults import parse_specs
+    from mockbsc.domain.faults.rules import parse_specs
 
     rules = []
     try:
@@ -98,8 +97,8 @@ def serve(settings: Settings, fd: int | None = None) -> int:
 
     import uvicorn
 
+    from mockbsc.adapters.fixtures_file import FixtureError
     from mockbsc.api.app import build_emulator, create_app
-    from mockbsc.seed import FixtureError
 
     try:
         app = create_app(build_emulator(settings))
@@ -111,7 +110,7 @@ def serve(settings: Settings, fd: int | None = None) -> int:
     gc.freeze()
     sock = None if fd is None else socket.socket(fileno=fd)
     host, port = sock.getsockname()[:2] if sock else (settings.host, settings.port)
-    print(f"mockbsc {__version__} serving the BSC API at http://{host}:{port}/management-api "
+    print(f"mockbsc {VERSION} serving the BSC API at http://{host}:{port}/management-api "
           f"(API explorer: http://{host}:{port}/)", file=sys.stderr)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, access_log=False,
                             log_level=settings.log_level, lifespan="on")

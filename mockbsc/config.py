@@ -6,7 +6,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
+
+VERSION = "0.1.0"  # the package version (pyproject.toml says the same)
 
 ClockMode = Literal["system", "manual"]
 UnknownSimMode = Literal["404", "empty"]
@@ -55,6 +57,10 @@ class Settings:
     validate_responses: bool = False
     log_level: str = "info"
     extra: Mapping[str, str] = field(default_factory=dict)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with `changes` applied (the domain's way to change the seed on a reset)."""
+        return dataclasses.replace(self, **changes)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -119,7 +125,7 @@ def _check(name: str, value: object) -> None:
         raise SettingsError(f"port: {value} is not a TCP port")
     if name == "faults" and isinstance(value, str):
         from mockbsc.domain.errors import DomainError
-        from mockbsc.domain.faults import parse_specs
+        from mockbsc.domain.faults.rules import parse_specs
 
         try:
             parse_specs(value)
@@ -129,3 +135,18 @@ def _check(name: str, value: object) -> None:
         for user in value:
             if len(str(user).split(":")) not in (2, 3):
                 raise SettingsError(f"user: '{user}' is not USER:PASSWORD[:ORG_ID]")
+
+
+def settings_of(emulator: Any) -> Settings:
+    """The full settings of an emulator the app serves.
+
+    The domain types its settings as `PlatformSettings` (the values it reads); the app,
+    the server and the adapters read more of them (ports, limits, the state file).
+
+    Raises:
+        TypeError: the emulator was made with another settings object.
+    """
+    settings = emulator.settings
+    if not isinstance(settings, Settings):
+        raise TypeError("mockbsc's app needs an Emulator made with mockbsc.config.Settings")
+    return settings

@@ -10,10 +10,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockbsc.config import Settings
-from mockbsc.domain.emulator import Emulator
-from mockbsc.pytest_plugin import settings_for
-from mockbsc.receiver import WebhookReceiver
-from mockbsc.server import issue_token
+from mockbsc.domain.platform import Emulator
+from mockbsc.testing.plugin import settings_for
+from mockbsc.testing.receiver import WebhookReceiver
+from mockbsc.testing.server import issue_token
 
 pytest_plugins = ["pytester"]
 

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from mockbsc.cli import build_parser, settings_from
 from mockbsc.config import Settings
-from mockbsc.contract import CONTROL_CONTRACT, Contract
+from mockbsc.contract.document import CONTROL_CONTRACT, Contract
 from tests.conftest import API
 
 TOKEN = "s3cret-admin"

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mockbsc import contract, seed
+from mockbsc.adapters import fixtures_file as seed
+from mockbsc.contract import document as contract
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def test_pool_is_made_by_faker_then_read_from_the_cache(cache_home: Path) -> Non
     files = list((cache_home / "mockbsc").glob("labels-*-seed11.json"))
     assert len(files) == 1
     seed._label_pool.cache_clear()
-    assert seed.label_words(11) == made == list(seed._faker_pool(11))
+    assert seed.label_words(11) == made == list(seed.faker_pool(11))
 
 
 def test_a_damaged_cache_file_is_ignored_and_replaced(cache_home: Path) -> None:
@@ -33,13 +34,13 @@ def test_a_damaged_cache_file_is_ignored_and_replaced(cache_home: Path) -> None:
     path = cache_home / "mockbsc" / name
     path.parent.mkdir(parents=True)
     path.write_text('["only one"]', encoding="utf-8")
-    assert seed.label_words(12) == list(seed._faker_pool(12))
+    assert seed.label_words(12) == list(seed.faker_pool(12))
     assert path.read_text(encoding="utf-8") != '["only one"]'
 
 
 def test_an_unwritable_cache_is_skipped(cache_home: Path) -> None:
     (cache_home / "mockbsc").write_text("a file where the directory should be")
-    assert seed.label_words(13) == list(seed._faker_pool(13))
+    assert seed.label_words(13) == list(seed.faker_pool(13))
 
 
 def test_a_contract_is_parsed_from_the_cache_as_yaml_would(cache_home: Path) -> None:
@@ -66,7 +67,7 @@ def test_a_document_marshal_cannot_hold_is_not_cached(cache_home: Path, tmp_path
 
 
 def test_no_home_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
-    from mockbsc import cache
+    from mockbsc.adapters import cache
 
     def homeless() -> Path:
         raise RuntimeError("Could not determine home directory.")

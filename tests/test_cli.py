@@ -38,8 +38,8 @@ def test_cli_reports_bad_value_without_traceback() -> None:
 
 
 def test_user_flag_adds_an_api_user_to_another_org() -> None:
-    from mockbsc.domain.emulator import Emulator
-    from mockbsc.seed import load_scenario
+    from mockbsc.adapters.fixtures_file import load_scenario
+    from mockbsc.domain.platform import Emulator
 
     emulator = Emulator(Settings(clock="manual", users=("ci:pw", "tenant:pw:777")),
                         load_scenario())

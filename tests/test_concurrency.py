@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 
 from mockbsc.config import Settings
-from mockbsc.receiver import WebhookReceiver
-from mockbsc.server import MockBSCServer, issue_token
+from mockbsc.testing.receiver import WebhookReceiver
+from mockbsc.testing.server import MockBSCServer, issue_token
 
 CLIENTS = 50
 CALLS = 16

@@ -10,8 +10,8 @@ import pytest
 
 from mockbsc.cli import main
 from mockbsc.config import Settings
-from mockbsc.contractkit.diff import Difference, diff, load_document, model_of
-from mockbsc.server import MockBSCServer
+from mockbsc.contract.kit.diff import Difference, diff, load_document, model_of
+from mockbsc.testing.server import MockBSCServer
 
 REPO = Path(__file__).resolve().parent.parent
 ONCE = REPO.parent / "shared/reference/1nce-openapi/help.1nce.com-specs_via_HDGoldi-docusaurus-poc"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from mockbsc.domain.emulator import Emulator
+from mockbsc.domain.platform import Emulator
 from tests.conftest import API, token_for
 
 
@@ -113,8 +113,8 @@ def test_clock_control_and_reset(client: TestClient, auth: dict[str, str], iccid
 
 
 def test_same_seed_same_fleet_other_seed_other_fleet() -> None:
+    from mockbsc.adapters.fixtures_file import load_scenario
     from mockbsc.config import Settings
-    from mockbsc.seed import load_scenario
 
     def fleet(seed: int) -> list[tuple[str, str, float, str]]:
         emulator = Emulator(Settings(clock="manual", seed=seed), load_scenario())
@@ -126,8 +126,8 @@ def test_same_seed_same_fleet_other_seed_other_fleet() -> None:
 
 
 def test_seeded_history_does_not_depend_on_when_it_is_first_read() -> None:
+    from mockbsc.adapters.fixtures_file import load_scenario
     from mockbsc.config import Settings
-    from mockbsc.seed import load_scenario
 
     def history(skip_days: int) -> list[tuple[str, float, int]]:
         emulator = Emulator(Settings(clock="manual"), load_scenario())

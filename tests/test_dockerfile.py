@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockbsc.ports import unbound_port_number
+from mockbsc.testing.ports import unbound_port_number
 
 REPO = Path(__file__).resolve().parent.parent
 DOCKERFILE = REPO / "Dockerfile"
@@ -81,7 +81,8 @@ def test_dockerfile_is_slim_non_root_and_healthchecked() -> None:
 
 
 def test_dockerignore_whitelists_only_what_the_build_copies() -> None:
-    for kept in ("pyproject.toml", "README.md", "mockbsc/server.py", "contracts/bsc-openapi.yaml",
+    for kept in ("pyproject.toml", "README.md", "mockbsc/testing/server.py",
+                 "contracts/bsc-openapi.yaml",
                  "fixtures/default.yaml"):
         assert dockerignore_allows(kept), kept
     for dropped in ("tests/test_plugin.py", "contracts/test_conformance.py", ".git/HEAD",

@@ -10,7 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockbsc.api.openapi30 import downgrade
-from mockbsc.server import MockBSCServer
+from mockbsc.testing.server import MockBSCServer
 from tests.browser import Chromium, chromium_binary
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from mockbsc.contract import BSC_CONTRACT, CONTROL_CONTRACT, Contract, SchemaValidator
-from mockbsc.fastcheck import compile_check
+from mockbsc.contract.document import BSC_CONTRACT, CONTROL_CONTRACT, Contract, SchemaValidator
+from mockbsc.contract.fastcheck import compile_check
 
 SAMPLES = 400
 

@@ -11,10 +11,10 @@ from starlette.testclient import TestClient
 from mockbsc.api.gate import ConnectionDropped
 from mockbsc.cli import build_parser, settings_from
 from mockbsc.config import Settings, SettingsError
-from mockbsc.domain.emulator import Emulator
 from mockbsc.domain.errors import InvalidRequestError
-from mockbsc.domain.faults import CallInfo, FaultBook, parse_specs
-from mockbsc.server import MockBSCServer, issue_token
+from mockbsc.domain.faults.rules import CallInfo, FaultBook, parse_specs
+from mockbsc.domain.platform import Emulator
+from mockbsc.testing.server import MockBSCServer, issue_token
 from tests.conftest import API
 
 SIM_RULE = {"method": "GET", "path": "/v1/sims/{iccid}", "status": 503, "times": 2}

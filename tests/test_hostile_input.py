@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mockbsc.contract import BSC_CONTRACT, CONTROL_CONTRACT, Contract, Operation
-from mockbsc.domain.emulator import Emulator
-from mockbsc.domain.snapshot import export_state
+from mockbsc.contract.document import BSC_CONTRACT, CONTROL_CONTRACT, Contract, Operation
+from mockbsc.domain.platform import Emulator
+from mockbsc.domain.state.snapshot import export_state
 from tests.conftest import API
 
 ICCID = "8988280666030217999"  # the demo organisation's first SIM (seed 1)

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mockbsc.contract import BSC_CONTRACT, Contract
-from mockbsc.domain.emulator import Emulator
-from mockbsc.domain.snapshot import export_state
+from mockbsc.contract.document import BSC_CONTRACT, Contract
+from mockbsc.domain.platform import Emulator
+from mockbsc.domain.state.snapshot import export_state
 from tests.conftest import API
 
 pytestmark = pytest.mark.mockbsc(token_ttl=30 * 24 * 3600)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from starlette.testclient import TestClient
 
-from mockbsc.domain.emulator import Emulator
 from mockbsc.domain.journal import JournalEntry, RequestJournal
+from mockbsc.domain.platform import Emulator
 from tests.conftest import API
 
 
@@ -65,3 +65,33 @@ def test_control_calls_are_not_journaled(client: TestClient, emulator: Emulator)
     client.get("/health")
     client.get("/_mockbsc/clock")
     assert len(emulator.journal) == 0
+
+
+def test_a_call_is_in_the_journal_before_its_last_byte_reaches_the_client(
+    emulator: Emulator, auth: dict[str, str]
+) -> None:
+    """A client that has its answer must find the call in the journal: recording after the
+    body was sent raced the client's next request (seen under load as a flaky README test)."""
+    import anyio
+
+    from mockbsc.api.app import create_app
+
+    app = create_app(emulator)
+    seen_at_last_byte: list[int] = []
+    sent = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive() -> dict[str, object]:
+        return sent.pop() if sent else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            seen_at_last_byte.append(emulator.journal.count("getSimsUsingGET"))
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": f"{API}/v1/sims", "raw_path": b"",
+             "query_string": b"", "root_path": "", "server": ("mockbsc", 80),
+             "client": ("127.0.0.1", 1),
+             "headers": [(b"host", b"mockbsc"),
+                         (b"authorization", auth["Authorization"].encode())]}
+    anyio.run(app, scope, receive, send)
+    assert seen_at_last_byte == [1]

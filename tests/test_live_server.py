@@ -55,7 +55,7 @@ def test_import_mockbsc_stays_cheap() -> None:
 
 
 def test_assertion_helpers_show_requests_sms_and_deliveries() -> None:
-    from mockbsc.receiver import WebhookReceiver
+    from mockbsc.testing.receiver import WebhookReceiver
 
     with WebhookReceiver() as receiver, MockBSCServer(
         Settings(clock="manual", sms_forward_url=receiver.url)

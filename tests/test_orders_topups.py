@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
-from mockbsc.domain.emulator import Emulator
+from mockbsc.domain.platform import Emulator
 from tests.conftest import API
 
 

@@ -16,7 +16,7 @@ def test_every_fixture_is_provided(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("""
         import httpx
         from mockbsc import Emulator, ManualClock, MockBSCServer, Settings
-        from mockbsc.receiver import WebhookReceiver
+        from mockbsc.testing.receiver import WebhookReceiver
 
         def test_fixtures(mockbsc_settings, mockbsc_clock, mockbsc, mockbsc_app, mockbsc_client,
                           mockbsc_token, mockbsc_server, mockbsc_webhook_receiver):
@@ -73,7 +73,7 @@ def test_marker_on_the_module_is_overridden_by_the_test(pytester: pytest.Pyteste
 
 
 def test_marker_fixtures_path_is_relative_to_the_test_file(pytester: pytest.Pytester) -> None:
-    from mockbsc.seed import default_fixtures_path
+    from mockbsc.adapters.fixtures_file import default_fixtures_path
 
     pytester.makefile(".yaml", scenario=default_fixtures_path().read_text(encoding="utf-8"))
     pytester.makepyfile("""
@@ -212,7 +212,7 @@ def test_live_server_delivers_webhooks_of_the_test_emulator(pytester: pytest.Pyt
 
 def test_live_server_address_can_be_pinned(pytester: pytest.Pytester,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from mockbsc.ports import unbound_port_number
+    from mockbsc.testing.ports import unbound_port_number
 
     port = unbound_port_number()  # the pinned number is what is under test
     monkeypatch.setenv("MOCKBSC_TEST_PORT", str(port))

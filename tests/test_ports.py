@@ -9,8 +9,8 @@ import sys
 import httpx
 import pytest
 
-from mockbsc.ports import listening_socket, port_of, refusing_port, unbound_port_number
-from mockbsc.receiver import ReceivedRequest, WebhookReceiver
+from mockbsc.testing.ports import listening_socket, port_of, refusing_port, unbound_port_number
+from mockbsc.testing.receiver import ReceivedRequest, WebhookReceiver
 
 
 def test_a_listening_socket_holds_its_port_against_other_binds() -> None:

@@ -7,7 +7,7 @@ from starlette.testclient import TestClient
 
 from mockbsc.cli import build_parser, settings_from
 from mockbsc.config import SettingsError
-from mockbsc.domain.emulator import Emulator
+from mockbsc.domain.platform import Emulator
 from tests.conftest import API, token_for
 
 PLATFORM = pytest.mark.mockbsc(rate_limits="platform")

@@ -7,8 +7,8 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from mockbsc.domain.emulator import Emulator
-from mockbsc.domain.identities import luhn_valid
+from mockbsc.domain.fleet.identities import luhn_valid
+from mockbsc.domain.platform import Emulator
 from tests.conftest import API
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$")
@@ -126,9 +126,9 @@ def test_unknown_iccid_is_404_by_default(client: TestClient, auth: dict[str, str
 
 
 def test_unknown_iccid_can_answer_like_the_2021_wire(auth: dict[str, str]) -> None:
+    from mockbsc.adapters.fixtures_file import load_scenario
     from mockbsc.api.app import create_app
     from mockbsc.config import Settings
-    from mockbsc.seed import load_scenario
     from tests.conftest import token_for
 
     emulator = Emulator(Settings(clock="manual", unknown_sim="empty"), load_scenario())

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from mockbsc.domain.emulator import Emulator
-from mockbsc.receiver import WebhookReceiver
+from mockbsc.domain.platform import Emulator
+from mockbsc.testing.receiver import WebhookReceiver
 from tests.conftest import API
 
 # Tokens must outlive the days these tests move the clock through.

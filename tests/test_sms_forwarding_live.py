@@ -11,11 +11,12 @@ import httpx
 from starlette.testclient import TestClient
 
 from mockbsc import MockBSCServer, Settings
-from mockbsc.delivery import HttpSender
-from mockbsc.domain.emulator import Emulator
-from mockbsc.ports import listening_socket
-from mockbsc.receiver import ReceivedRequest, WebhookReceiver
-from mockbsc.seed import load_scenario
+from mockbsc.adapters.fixtures_file import load_scenario
+from mockbsc.adapters.webhook_sender import HttpSender
+from mockbsc.api.webhooks import render
+from mockbsc.domain.platform import Emulator
+from mockbsc.testing.ports import listening_socket
+from mockbsc.testing.receiver import ReceivedRequest, WebhookReceiver
 
 
 def test_receiver_calling_the_api_back_while_a_delivery_is_under_way() -> None:
@@ -50,7 +51,8 @@ def test_a_receiver_that_never_answers_times_out_and_is_retried() -> None:
     with listening_socket() as silent:  # accepts connections (backlog) but never answers
         url = f"http://127.0.0.1:{silent.getsockname()[1]}/sms"
         settings = Settings(clock="manual", sms_forward_url=url, webhook_timeout=0.2)
-        emulator = Emulator(settings, load_scenario(), sender=HttpSender.from_settings(settings))
+        emulator = Emulator(settings, load_scenario(),
+                            sender=HttpSender.from_settings(settings, render))
         sim = next(s for s in emulator.sims.all() if s.org_id == 4321 and s.device.attached)
         emulator.forwarder.send_mo(sim.iccid, "ping")
         emulator.advance(0)
@@ -80,7 +82,7 @@ def test_sender_keeps_at_most_its_concurrency_in_flight() -> None:
         for sim in sims:
             emulator.orgs[sim.org_id].sms_forward_url = url
             emulator.forwarder.send_mo(sim.iccid, "ping")
-        emulator.sender = HttpSender(timeout=5, concurrency=2)
+        emulator.sender = HttpSender(render, timeout=5, concurrency=2)
         emulator.advance(0)
         statuses = [d.status.value for d in emulator.webhooks.listing()]
         assert statuses == ["delivered"] * 6

@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mockbsc.adapters.fixtures_file import load_scenario
 from mockbsc.cli import build_parser, settings_from
 from mockbsc.config import Settings, SettingsError
-from mockbsc.domain.emulator import Emulator
-from mockbsc.domain.sms import split_parts
-from mockbsc.domain.webhooks import RetryPolicy
-from mockbsc.seed import load_scenario
+from mockbsc.domain.platform import Emulator
+from mockbsc.domain.sms.encoding import split_parts
+from mockbsc.domain.sms.retry import RetryPolicy
 from tests.conftest import API
 
 UDH = "050003CC0201"  # a 6-octet concatenation header

@@ -17,12 +17,12 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from mockbsc.adapters.state_file import StateFileError
 from mockbsc.api.app import build_emulator, create_app
 from mockbsc.cli import main
 from mockbsc.config import Settings
-from mockbsc.domain.snapshot import export_state
-from mockbsc.ports import listening_socket, port_of
-from mockbsc.statefile import StateFileError
+from mockbsc.domain.state.snapshot import export_state
+from mockbsc.testing.ports import listening_socket, port_of
 from tests.conftest import API, token_for
 from tests.test_state import busy_state
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from starlette.testclient import TestClient
 
-from mockbsc.domain.emulator import Emulator
+from mockbsc.domain.platform import Emulator
 from tests.conftest import API, DEMO
 
 TOKEN = f"{API}/oauth/token"

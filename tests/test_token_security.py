@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from mockbsc.domain import tokens
-from mockbsc.domain.emulator import Emulator
+from mockbsc.domain.access import tokens
 from mockbsc.domain.errors import BadCredentialsError
+from mockbsc.domain.platform import Emulator
 
 
 @pytest.mark.mockbsc(token_reuse=False)

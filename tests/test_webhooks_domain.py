@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
+from mockbsc.adapters.fixtures_file import load_scenario
 from mockbsc.config import Settings
-from mockbsc.domain.emulator import Emulator
-from mockbsc.domain.webhooks import DeliveryStatus, Outcome, Outgoing
-from mockbsc.seed import load_scenario
+from mockbsc.domain.platform import Emulator
+from mockbsc.domain.sms.outbox import DeliveryStatus, Outcome, Outgoing
 
 
 class RecordingSender:

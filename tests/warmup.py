@@ -13,12 +13,9 @@ import contextlib
 
 import httpx
 
-import mockbsc.api.app
-import mockbsc.delivery
-import mockbsc.seed  # noqa: F401
 from mockbsc.config import Settings
-from mockbsc.receiver import WebhookReceiver
-from mockbsc.server import MockBSCServer
+from mockbsc.testing.receiver import WebhookReceiver
+from mockbsc.testing.server import MockBSCServer
 
 
 def warm_up() -> None:

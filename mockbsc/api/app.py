@@ -23,25 +23,25 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
+from mockbsc.adapters.fixtures_file import label_words, load_scenario
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.explorer import explorer_routes
 from mockbsc.api.gate import ConnectionDropped
-from mockbsc.api.journal import JournalMiddleware
+from mockbsc.api.journal_middleware import JournalMiddleware
 from mockbsc.api.operation import Endpoint, Handler, build_endpoint, get_emulator
 from mockbsc.api.router import PrefixRouter
 from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
-from mockbsc.config import Settings
-from mockbsc.contract import BSC_CONTRACT, CONTROL_CONTRACT, Contract
-from mockbsc.delivery import ensure_sender
-from mockbsc.domain.emulator import Emulator
-from mockbsc.seed import load_scenario
+from mockbsc.api.webhooks import ensure_sender
+from mockbsc.config import Settings, settings_of
+from mockbsc.contract.document import BSC_CONTRACT, CONTROL_CONTRACT, Contract
+from mockbsc.domain.platform import Emulator
 
 LOG = logging.getLogger(__name__)
 
 
 def build_emulator(settings: Settings | None = None) -> Emulator:
     settings = settings or Settings.from_env(os.environ)
-    return Emulator(settings, load_scenario(settings.fixtures))
+    return Emulator(settings, load_scenario(settings.fixtures), labels=label_words)
 
 
 def contract_routes(contract: Contract, handlers: Mapping[str, Handler],
@@ -105,9 +105,9 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
 
     middleware = [Middleware(JournalMiddleware)]
     persister = None
-    if emulator.settings.state_file:  # restore now; answers wait for their commit
+    if settings_of(emulator).state_file:  # restore now; answers wait for their commit
+        from mockbsc.adapters.state_file import open_state_file
         from mockbsc.api.durable import DurableMiddleware
-        from mockbsc.statefile import open_state_file
 
         persister = open_state_file(emulator, lambda: emulator)
         middleware.append(Middleware(DurableMiddleware, persister=persister))
@@ -173,7 +173,7 @@ async def _pump(app: Starlette) -> None:
     """
     while True:
         emulator: Emulator = app.state.emulator
-        await anyio.sleep(emulator.settings.tick_interval)
+        await anyio.sleep(settings_of(emulator).tick_interval)
         try:
             emulator.run_due()
             if ensure_sender(emulator).deliveries_due():

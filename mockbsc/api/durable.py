@@ -1,5 +1,5 @@
 """The pure ASGI middleware that holds back the answer to a mutating request until the state
-file has committed it (see `mockbsc.statefile`): an acknowledged change survives a crash.
+file has committed it (see `mockbsc.adapters.state_file`): an acknowledged change survives a crash.
 
 Pure ASGI, like the journal's: it only waits before passing `http.response.start` on.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockbsc.statefile import Persister
+from mockbsc.adapters.state_file import Persister
 
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
 

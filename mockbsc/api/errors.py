@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from mockbsc.api.responses import json_response
 from mockbsc.api.serialize import timestamp
-from mockbsc.contract import Violation
+from mockbsc.contract.document import Violation
 
 Envelope = Literal["auth", "api", "control"]
 

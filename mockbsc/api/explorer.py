@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from mockbsc.api.openapi30 import downgrade
-from mockbsc.contract import Contract
+from mockbsc.contract.document import Contract
 
 ASSETS = "/explorer/assets"
 

@@ -17,13 +17,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockbsc.api.errors import Envelope, error_response
-from mockbsc.api.journal import FAULT_KEY  # the journal shows which calls a fault hit
-from mockbsc.contract import Operation
-from mockbsc.domain.emulator import Emulator
+from mockbsc.api.journal_middleware import FAULT_KEY  # the journal shows which calls a fault hit
+from mockbsc.config import settings_of
+from mockbsc.contract.document import Operation
+from mockbsc.domain.access.models import Token
+from mockbsc.domain.access.rate_limits import RateLimited
 from mockbsc.domain.errors import UnauthorizedError
-from mockbsc.domain.faults import CallInfo, Fault
-from mockbsc.domain.models import Token
-from mockbsc.domain.ratelimit import RateLimited
+from mockbsc.domain.faults.rules import CallInfo, Fault
+from mockbsc.domain.platform import Emulator
 
 NO_RESPONSE = 444  # nginx's "connection closed without response": what the journal records
 OPEN_CONTROL_PATHS = ("/health",)  # liveness probes must work without the admin token
@@ -77,7 +78,7 @@ async def _inflict(request: Request, emulator: Emulator, fault: Fault,
 
 def check_admin(request: Request, emulator: Emulator, op: Operation) -> None:
     """With `--admin-token`, the control plane (but `/health`) needs `Bearer <token>`."""
-    expected = emulator.settings.admin_token
+    expected = settings_of(emulator).admin_token
     if not expected or op.path in OPEN_CONTROL_PATHS:
         return
     scheme, _, value = request.headers.get("authorization", "").partition(" ")

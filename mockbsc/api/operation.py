@@ -21,10 +21,11 @@ from starlette.responses import Response
 
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.gate import ConnectionDropped, admit, check_admin
-from mockbsc.contract import ContractViolation, Operation, Violation, violations_of
-from mockbsc.domain.emulator import Emulator
+from mockbsc.config import settings_of
+from mockbsc.contract.document import ContractViolation, Operation, Violation, violations_of
+from mockbsc.domain.access.models import Token
 from mockbsc.domain.errors import DomainError, UnauthorizedError
-from mockbsc.domain.models import Token
+from mockbsc.domain.platform import Emulator
 
 LOG = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
                 if refused is not None:
                     return refused
             raw = await _read_body(request, BODY_LIMITS.get(op.id,
-                                                            emulator.settings.max_body_bytes))
+                                                            settings_of(emulator).max_body_bytes))
             present, body = _parse_body(op, request, raw)
             path, query = _validate(op, request, body, present)
             call = Call(request, emulator, op, path, query, body, token, api_base)
@@ -131,7 +132,7 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
         except DomainError as exc:
             return _error(request, emulator, envelope, exc.status, exc.message, code=exc.code)
         except PayloadTooLarge:
-            limit = BODY_LIMITS.get(op.id, emulator.settings.max_body_bytes)
+            limit = BODY_LIMITS.get(op.id, settings_of(emulator).max_body_bytes)
             return _error(request, emulator, envelope, 413,
                           f"Request body is larger than the limit of {limit} bytes")
         except MediaTypeRejected as exc:

@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from mockbsc.domain.fleet import Page
+from mockbsc.domain.paging import Page
 
 JSON_UTF8 = "application/json;charset=UTF-8"
 SECURITY_HEADERS = {

@@ -6,11 +6,11 @@ operation, so the contract and the code cannot drift apart.
 
 from __future__ import annotations
 
-from mockbsc.api.handlers import auth, control, faults, forwarding, orders, sims, sms, state
+from mockbsc.api.handlers import control, faults, orders, sims, sms, state, tokens
 from mockbsc.api.operation import Handler
 
 BSC_HANDLERS: dict[str, Handler] = {
-    "postAccessTokenPOST": auth.post_access_token,
+    "postAccessTokenPOST": tokens.post_access_token,
     "getOrdersUsingGET": orders.get_orders,
     "postOrderUsingPOST": orders.post_order,
     "getOrderUsingGET": orders.get_order,
@@ -47,8 +47,8 @@ CONTROL_HANDLERS: dict[str, Handler] = {
     "consumeData": control.consume_data,
     "listOrgs": control.list_orgs,
     "setSmsForwarding": control.set_sms_forwarding,
-    "sendMoSms": forwarding.send_mo_sms,
-    "listWebhookDeliveries": forwarding.list_webhook_deliveries,
+    "sendMoSms": sms.send_mo_sms,
+    "listWebhookDeliveries": sms.list_webhook_deliveries,
     "listRequests": control.list_requests,
     "clearRequests": control.clear_requests,
     "listFaults": faults.list_faults,

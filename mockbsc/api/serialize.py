@@ -9,20 +9,19 @@ import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
-from mockbsc.domain.models import (
+from mockbsc.domain.fleet.models import (
     PEAK_THROUGHPUT,
     QUOTA_DESCRIPTIONS,
     THRESHOLD_PERCENTAGE,
     DailyUsage,
-    Order,
-    Product,
     Quota,
     Sim,
     SimEvent,
 )
-from mockbsc.domain.sms import Sms
-from mockbsc.domain.usage import UsageReport
-from mockbsc.domain.webhooks import Attempt, Delivery, DeliveryKind, WebhookMessage
+from mockbsc.domain.fleet.usage import UsageReport
+from mockbsc.domain.orders.models import Order, Product
+from mockbsc.domain.sms.outbox import Attempt, Delivery, DeliveryKind, WebhookMessage
+from mockbsc.domain.sms.records import Sms
 
 JSON = dict[str, Any]
 

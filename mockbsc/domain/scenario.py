@@ -1,6 +1,7 @@
 """What a fresh emulator starts from: organisations, users, products and the fleet's mix.
 
-Loaded from `fixtures/*.yaml` by `mockbsc.seed`; the domain only sees these values.
+Loaded from `fixtures/*.yaml` by `mockbsc.adapters.fixtures_file`; the domain only sees these
+values.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from mockbsc.domain.models import Product
+from mockbsc.domain.orders.models import Product
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,11 @@ restored, and so that moving the clock runs them in due order, each at its own m
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from mockbsc.domain.clock import Clock
 
 
 @dataclass(slots=True, order=True, frozen=True)
@@ -19,12 +22,33 @@ class Job:
     args: tuple[str | int | float, ...] = field(compare=False, default=())
 
 
-class Scheduler:
-    """A min-heap of jobs ordered by due time, then by the order they were scheduled."""
+JobHandler = Callable[..., None]
 
-    def __init__(self) -> None:
+
+class Scheduler:
+    """A min-heap of jobs ordered by due time, then by the order they were scheduled.
+
+    Each capability registers the runner of its own job kinds (`handles`), so the queue can
+    run any job without knowing what the kinds mean.
+    """
+
+    def __init__(self, clock: Clock) -> None:
         self._heap: list[Job] = []
         self._seq = 0
+        self._clock = clock
+        self._handlers: dict[str, JobHandler] = {}
+
+    def handles(self, kind: str, handler: JobHandler) -> None:
+        """Register the runner of a job kind."""
+        self._handlers[kind] = handler
+
+    def after(self, seconds: float, kind: str, *args: str | int | float) -> Job:
+        """Schedule a job `seconds` from now on the platform's clock."""
+        return self.schedule(self._clock.now() + timedelta(seconds=seconds), kind, *args)
+
+    def run(self, job: Job) -> None:
+        """Run one job with the runner registered for its kind."""
+        self._handlers[job.kind](*job.args)
 
     def __len__(self) -> int:
         return len(self._heap)

@@ -11,13 +11,13 @@ from typing import Any
 
 from starlette.responses import Response
 
-from mockbsc import __version__
 from mockbsc.api.operation import Call, offloaded
 from mockbsc.api.responses import json_response
-from mockbsc.delivery import ensure_sender
-from mockbsc.domain.emulator import Emulator
+from mockbsc.api.webhooks import ensure_sender
+from mockbsc.config import VERSION
 from mockbsc.domain.errors import InvalidRequestError
-from mockbsc.domain.models import Sim
+from mockbsc.domain.fleet.models import Sim
+from mockbsc.domain.platform import Emulator
 
 
 def _clock(emulator: Emulator) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def _device(sim: Sim) -> dict[str, Any]:
 
 def health(call: Call) -> Response:
     emulator = call.emulator
-    return json_response({"status": "ok", "version": __version__, "sims": len(emulator.sims),
+    return json_response({"status": "ok", "version": VERSION, "sims": len(emulator.sims),
                           "clock": _clock(emulator)["now"]}, media_type="application/json")
 
 

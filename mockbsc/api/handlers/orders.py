@@ -7,7 +7,7 @@ from starlette.responses import Response
 from mockbsc.api import serialize
 from mockbsc.api.operation import Call
 from mockbsc.api.responses import json_response, page_response
-from mockbsc.domain.models import OrderLine
+from mockbsc.domain.orders.models import OrderLine
 
 
 def get_orders(call: Call) -> Response:

@@ -10,9 +10,10 @@ from starlette.responses import Response
 from mockbsc.api import serialize
 from mockbsc.api.operation import Call
 from mockbsc.api.responses import empty_response, json_response, page_headers, page_response
-from mockbsc.domain.emulator import SimChanges
+from mockbsc.config import settings_of
 from mockbsc.domain.errors import NotFoundError
-from mockbsc.domain.models import SimStatus
+from mockbsc.domain.fleet.models import SimStatus
+from mockbsc.domain.platform import SimChanges
 
 
 def changes_from(item: dict[str, Any], iccid: str) -> SimChanges:
@@ -32,7 +33,7 @@ def get_sim(call: Call) -> Response:
     try:
         sim = call.emulator.get_sim(call.org_id, call.path["iccid"])
     except NotFoundError:
-        if call.emulator.settings.unknown_sim == "empty":
+        if settings_of(call.emulator).unknown_sim == "empty":
             return empty_response(200)  # the 2021 wire: 200 with an empty body
         raise
     return json_response(serialize.sim(sim))
@@ -93,12 +94,12 @@ def reset_connectivity(call: Call) -> Response:
 
 
 def top_up(call: Call) -> Response:
-    order = call.emulator.ordering.top_up(call.org_id, [call.path["iccid"]], bulk=False)
+    order = call.emulator.topups.top_up(call.org_id, [call.path["iccid"]], bulk=False)
     return empty_response(201, {"Location": f"{call.api_base}/v1/orders/{order.number}"})
 
 
 def top_up_multiple(call: Call) -> Response:
-    order = call.emulator.ordering.top_up(call.org_id, list(call.body), bulk=True)
+    order = call.emulator.topups.top_up(call.org_id, list(call.body), bulk=True)
     return empty_response(201, {"Location": f"{call.api_base}/v1/orders/{order.number}"})
 
 

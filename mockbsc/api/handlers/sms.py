@@ -1,4 +1,5 @@
-"""SMS to a SIM (MT): send, list, read, cancel while still buffered (BSC guide §4.1)."""
+"""SMS: to a SIM (MT) — send, list, read, cancel while still buffered (BSC guide §4.1) — and,
+on the control plane, from a device (MO) and the forwarder's webhook deliveries."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from mockbsc.api import serialize
 from mockbsc.api.operation import Call
 from mockbsc.api.responses import empty_response, json_response, page_response
 from mockbsc.domain.errors import InvalidRequestError
+from mockbsc.domain.sms.outbox import DeliveryKind, DeliveryStatus
 
 
 def _expiry(text: str | None) -> datetime | None:
@@ -51,3 +53,21 @@ def get_sms(call: Call) -> Response:
 def cancel_sms(call: Call) -> Response:
     call.emulator.messaging.cancel(call.org_id, call.path["iccid"], call.path["id"])
     return empty_response(200)
+
+
+# ---------------------------------------------------------------- control plane: the forwarder
+def send_mo_sms(call: Call) -> Response:
+    body = call.body
+    parts = call.emulator.forwarder.send_mo(call.path["iccid"], body["payload"],
+                                            body.get("dcs", 0), body.get("dest_address"))
+    return json_response({"ids": [sms.id for sms in parts]}, 201, media_type="application/json")
+
+
+def list_webhook_deliveries(call: Call) -> Response:
+    q = call.query
+    with call.emulator.lock:
+        deliveries = call.emulator.webhooks.listing(
+            DeliveryStatus(q["status"]) if q.get("status") else None, q.get("iccid"),
+            DeliveryKind(q["kind"]) if q.get("kind") else None)
+        items = [serialize.delivery(d) for d in deliveries]
+    return json_response(items, media_type="application/json")

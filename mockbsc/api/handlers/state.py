@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from mockbsc.api.operation import Call
 from mockbsc.api.responses import json_response
-from mockbsc.domain.snapshot import export_state, import_state
+from mockbsc.domain.state.snapshot import export_state, import_state
 
 
 def get_state(call: Call) -> Response:

@@ -1,0 +1,140 @@
+"""The fixtures file (YAML) read into a `Scenario`, and the device-name pool kept in the cache.
+
+The domain makes the fleet from the scenario (`mockbsc.domain.fleet.seeding`); this module is
+the file and cache side of it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockbsc.adapters import cache
+from mockbsc.domain.fleet.seeding import POOL_SIZE, faker_pool
+from mockbsc.domain.orders.models import Charge, Product
+from mockbsc.domain.scenario import FleetMix, OrgSpec, Scenario, UserSpec
+
+
+class FixtureError(ValueError):
+    """A fixtures file is missing a field or has a wrong value; the message says which."""
+
+
+def default_fixtures_path() -> Path:
+    package = Path(__file__).resolve().parents[1]  # mockbsc/
+    packaged = package / "_data" / "fixtures" / "default.yaml"
+    if packaged.exists():
+        return packaged
+    return package.parent / "fixtures" / "default.yaml"
+
+
+def load_scenario(path: str | Path | None = None) -> Scenario:
+    """Read a fixtures YAML file into a Scenario.
+
+    Raises:
+        FixtureError: the file cannot be read or a required field is missing or wrong.
+    """
+    source = Path(path) if path else default_fixtures_path()
+    try:
+        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FixtureError(f"fixtures {source}: {exc}") from None
+    if not isinstance(raw, dict):
+        raise FixtureError(f"fixtures {source}: expected a mapping at the top")
+    try:
+        return _scenario(raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FixtureError(f"fixtures {source}: bad or missing field {exc}") from None
+
+
+def _scenario(raw: Mapping[str, Any]) -> Scenario:
+    orgs = tuple(
+        OrgSpec(int(o["id"]), str(o["name"]), int(o.get("sims", 0)), o.get("sms_forward_url"))
+        for o in raw["organisations"]
+    )
+    users = tuple(
+        UserSpec(str(u["username"]), str(u["password"]), int(u["organisation"]),
+                 int(u["user_id"]), bool(u.get("api_access", True)))
+        for u in raw.get("users", [])
+    )
+    products = tuple(_product(p) for p in raw.get("products", []))
+    topup = raw.get("topup", {})
+    mix = FleetMix(**raw.get("fleet", {}))
+    default_org = int(raw.get("default_organisation", orgs[0].id))
+    if default_org not in {o.id for o in orgs}:
+        raise ValueError(f"'default_organisation' {default_org} is not among the organisations")
+    return Scenario(orgs, users, products, default_org,
+                    Decimal(str(topup.get("amount_net", "10.00"))),
+                    str(topup.get("currency", "EUR")), mix)
+
+
+def _product(p: Mapping[str, Any]) -> Product:
+    def charges(key: str) -> tuple[Charge, ...]:
+        return tuple(Charge(str(c["name"]), float(c["amount_net"]), str(c["currency"]))
+                     for c in p.get(key, []))
+
+    return Product(
+        id=int(p["id"]), name=str(p["product"]), material=str(p.get("material", "")),
+        package_size=int(p.get("package_size", 1)), min_quantity=int(p.get("minQuantity", 1)),
+        max_quantity=int(p.get("maxQuantity", 1000)),
+        max_quantity_per_customer=int(p.get("maxQuantityPerCustomer", 100000)),
+        min_contract_duration=int(p.get("min_contract_duration", 120)),
+        one_time_charges=charges("one_time_charges"),
+        recurring_charges=charges("recurring_charges"),
+    )
+
+
+def _pool_cache_name(seed: int) -> str | None:
+    """The cache entry of `seed`'s pool for the installed Faker, if Faker is installed.
+
+    Keyed by Faker's location and the mtime of its `__init__.py` (any install or upgrade
+    changes it), found without importing Faker.
+    """
+    spec = importlib.util.find_spec("faker")
+    if spec is None or not spec.origin:
+        return None
+    origin = Path(spec.origin)
+    try:
+        stamp = f"{origin.resolve()}:{origin.stat().st_mtime_ns}"
+    except OSError:
+        return None
+    return f"labels-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}-seed{seed}.json"
+
+
+@functools.lru_cache(maxsize=8)
+def _label_pool(seed: int) -> tuple[str, ...]:
+    """Faker's pool for `seed`, from the user's cache when this Faker made it before.
+
+    Importing Faker is the largest part of `mockbsc serve`'s start-up; the pool is 64 short
+    strings, so it is kept in the user's cache (`mockbsc.adapters.cache`) and made once per process
+    at most.
+    """
+    name = _pool_cache_name(seed)
+    raw = cache.read(name) if name else None
+    if raw is not None:
+        try:
+            cached = json.loads(raw)
+            if (isinstance(cached, list) and len(cached) == POOL_SIZE
+                    and all(isinstance(w, str) for w in cached)):
+                return tuple(cached)
+        except ValueError:
+            pass
+    pool = faker_pool(seed)
+    if name:
+        cache.write(name, json.dumps(pool).encode())
+    return pool
+
+
+def label_words(seed: int) -> list[str]:
+    """The `LabelSource` the app gives the platform: Faker's pool, cached across processes.
+
+    Made once per seed and process (a reset reseeds the fleet, not the pool).
+    """
+    return list(_label_pool(seed))

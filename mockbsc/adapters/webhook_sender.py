@@ -1,0 +1,67 @@
+"""`HttpSender`: the real webhook sender, pushing SMS forwarder messages to receivers by httpx.
+
+It runs in whichever thread drives deliveries (the app's pump worker or a clock-advance
+request's worker thread), never in the event loop and never under the emulator lock. Each
+call has a timeout, and at most `concurrency` calls are in flight at once across all batches.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+
+from mockbsc.config import VERSION, Settings
+from mockbsc.domain.sms.outbox import Outcome, Outgoing
+
+Renderer = Callable[[Outgoing], bytes]
+"""The exact bytes of a delivery's body (the wire format is the API layer's to decide)."""
+
+
+class HttpSender:
+    """Sends batches of webhook attempts; a receiver's failure becomes an `Outcome`."""
+
+    def __init__(self, render: Renderer, timeout: float = 5.0, concurrency: int = 8) -> None:
+        self.render = render
+        self.timeout = timeout
+        self.concurrency = max(1, concurrency)
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, render: Renderer) -> HttpSender:
+        return cls(render, settings.webhook_timeout, settings.webhook_concurrency)
+
+    def send(self, batch: Sequence[Outgoing]) -> list[Outcome]:
+        if not batch:
+            return []
+        # trust_env=False: a proxy from the environment must not swallow calls to localhost.
+        with httpx.Client(timeout=self.timeout, trust_env=False,
+                          headers={"User-Agent": f"mockbsc/{VERSION} (SMS forwarder)"}
+                          ) as client:
+            if len(batch) == 1:
+                return [self._one(client, batch[0])]
+            with ThreadPoolExecutor(min(self.concurrency, len(batch)),
+                                    thread_name_prefix="mockbsc-webhook") as pool:
+                return list(pool.map(lambda sent: self._one(client, sent), batch))
+
+    def _one(self, client: httpx.Client, sent: Outgoing) -> Outcome:
+        body = self.render(sent)
+        with self._slots:
+            started = time.perf_counter()
+            try:
+                response = client.request(sent.method, sent.url, content=body,
+                                          headers={"Content-Type": "application/json"})
+            except Exception as exc:  # refused, timeout, DNS, bad URL: the receiver's problem
+                # By name too: httpcore's own ReadTimeout may escape httpx's mapping.
+                if isinstance(exc, httpx.TimeoutException) or "Timeout" in type(exc).__name__:
+                    return Outcome(error=f"timeout after {self.timeout:g} s",
+                                   duration_ms=_since(started))
+                return Outcome(error=f"{type(exc).__name__}: {exc}", duration_ms=_since(started))
+            return Outcome(status=response.status_code, duration_ms=_since(started))
+
+
+def _since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 3)

@@ -1,0 +1,1 @@
+"""The OpenAPI contracts: loading them, validating requests against them, and the contract kit."""

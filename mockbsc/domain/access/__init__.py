@@ -1,0 +1,1 @@
+"""Organisations, API users, OAuth tokens and the platform's rate limits."""

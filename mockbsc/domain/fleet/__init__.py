@@ -1,0 +1,2 @@
+"""SIMs and the fleet: the registry, identities, seeding, quotas, usage, events and the
+radio network."""

@@ -1,0 +1,1 @@
+"""Products, SIM orders that progress over time, and top-ups (which are orders too)."""

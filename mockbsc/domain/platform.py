@@ -1,0 +1,413 @@
+"""The emulated platform as one object: it composes the capabilities and owns the clock, the
+lock and the queue of work that falls due.
+
+Every public method takes the one lock: the live server serves from its own thread while a
+test changes state directly. Each capability gets only the narrow things it needs (clock,
+scheduler, SIM lookup, its stores, callbacks) and never this facade; the facade wires their
+callbacks together. Time-dependent work is queued in the scheduler and run by `run_due()` /
+`advance()`, each job at its own due moment, interleaved with webhook attempts.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Literal, ParamSpec, Protocol, TypeVar
+
+from mockbsc.domain.access.models import Organisation, Token, User
+from mockbsc.domain.access.rate_limits import RateLimiter
+from mockbsc.domain.access.tokens import TokenStore
+from mockbsc.domain.clock import Clock, ManualClock, SystemClock
+from mockbsc.domain.faults.rules import FaultBook, parse_specs
+from mockbsc.domain.fleet.events import EventLog
+from mockbsc.domain.fleet.lifecycle import Delays, SimChanges, SimLifecycle
+from mockbsc.domain.fleet.lookup import SimLookup
+from mockbsc.domain.fleet.models import Sim, SimEvent
+from mockbsc.domain.fleet.radio import RadioNetwork
+from mockbsc.domain.fleet.registry import SimRegistry
+from mockbsc.domain.fleet.seeding import LabelSource, generate_sims, label_words
+from mockbsc.domain.fleet.usage import UsageLedger, UsageReport
+from mockbsc.domain.journal import RequestJournal
+from mockbsc.domain.orders.book import OrderBook, TopUpPrice
+from mockbsc.domain.orders.desk import OrderDesk
+from mockbsc.domain.orders.topups import TopUpDesk
+from mockbsc.domain.paging import Page
+from mockbsc.domain.scenario import OrgSpec, Scenario
+from mockbsc.domain.scheduler import Job, Scheduler
+from mockbsc.domain.sms.centre import Messaging
+from mockbsc.domain.sms.forwarder import SmsForwarder
+from mockbsc.domain.sms.outbox import Outcome, Outgoing, Sender, WebhookDispatcher
+from mockbsc.domain.sms.records import SmsCenter
+from mockbsc.domain.sms.retry import RetryPolicy
+
+__all__ = ["Emulator", "PlatformSettings", "SimChanges", "make_clock", "retry_policy"]
+
+LOG = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class PlatformSettings(Protocol):
+    """What the domain reads of the settings, as plain values (`mockbsc.config.Settings` is
+    one; the domain never imports it)."""
+
+    @property
+    def clock(self) -> Literal["system", "manual"]: ...
+    @property
+    def start(self) -> datetime | None: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def sims(self) -> int | None: ...
+    @property
+    def users(self) -> tuple[str, ...]: ...
+    @property
+    def token_ttl(self) -> int: ...
+    @property
+    def token_reuse(self) -> bool: ...
+    @property
+    def update_delay(self) -> float: ...
+    @property
+    def reset_delay(self) -> float: ...
+    @property
+    def reattach_delay(self) -> float: ...
+    @property
+    def order_step(self) -> float: ...
+    @property
+    def sms_delivery_delay(self) -> float: ...
+    @property
+    def sms_forward_url(self) -> str | None: ...
+    @property
+    def webhook_first_retry(self) -> float: ...
+    @property
+    def webhook_backoff(self) -> float: ...
+    @property
+    def webhook_max_interval(self) -> float: ...
+    @property
+    def webhook_window(self) -> float: ...
+    @property
+    def webhook_timeout(self) -> float: ...
+    @property
+    def faults(self) -> str | None: ...
+    @property
+    def rate_limits(self) -> str: ...
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with `changes` applied (a reset may change the seed and the fleet size)."""
+
+
+def locked(method: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with args[0].lock:  # type: ignore[attr-defined]
+            return method(*args, **kwargs)
+
+    return wrapper
+
+
+def make_clock(settings: PlatformSettings) -> Clock:
+    if settings.clock == "manual":
+        return ManualClock(settings.start)
+    clock = SystemClock()
+    if settings.start is not None:
+        clock.set(settings.start)
+    return clock
+
+
+def retry_policy(settings: PlatformSettings) -> RetryPolicy:
+    return RetryPolicy(settings.webhook_first_retry, settings.webhook_backoff,
+                       settings.webhook_max_interval, settings.webhook_window)
+
+
+class Emulator:
+    """Aggregate root; the HTTP layer calls only these methods and the capabilities' own.
+
+    Args:
+        settings: the platform's settings (see `PlatformSettings`).
+        scenario: organisations, users, products and the fleet's mix.
+        clock: the one source of time; made from the settings when None.
+        sender: sends webhook attempts; None keeps them queued (pure domain use).
+        labels: the device-name pool per seed; Faker's, made in this process, when None.
+    """
+
+    def __init__(self, settings: PlatformSettings, scenario: Scenario,
+                 clock: Clock | None = None, sender: Sender | None = None,
+                 labels: LabelSource | None = None) -> None:
+        self.settings = settings
+        self.scenario = scenario
+        self.clock = clock or make_clock(settings)
+        self.lock = threading.RLock()
+        self.labels = labels or label_words
+        self.sender = sender
+        self.errors: list[BaseException] = []
+        self.orgs: dict[int, Organisation] = {}
+        self.seeded_at = self.clock.now()
+        # stores
+        self.tokens = TokenStore(self.clock, settings.token_ttl, settings.token_reuse)
+        self.sims = SimRegistry()
+        self.events = EventLog()
+        self.usage = UsageLedger()
+        self.orders = OrderBook(
+            scenario.products, TopUpPrice(scenario.topup_price_net, scenario.currency)
+        )
+        self.sms = SmsCenter()
+        self.scheduler = Scheduler(self.clock)
+        self.webhooks = WebhookDispatcher(retry_policy(settings), self.lock, self._forward_url)
+        self.journal = RequestJournal()
+        self.faults = FaultBook("/management-api")
+        self.limits = RateLimiter(settings.rate_limits)
+        # capabilities
+        self.network = RadioNetwork(self.events, self.usage)
+        self.lookup = SimLookup(self.sims, self.events, self.usage,
+                                scenario.mix.history_days, lambda: self.seeded_at)
+        self.lifecycle = SimLifecycle(
+            self.clock, self.scheduler, self.lookup, self.events, self.network,
+            Delays(settings.update_delay, settings.reset_delay, settings.reattach_delay))
+        self.messaging = Messaging(self.lock, self.clock, self.scheduler, self.lookup,
+                                   self.network, self.sms, settings.sms_delivery_delay)
+        self.ordering = OrderDesk(self.lock, self.clock, self.scheduler, self.orders, self.sims,
+                                  scenario.mix, settings.order_step)
+        self.topups = TopUpDesk(self.lock, self.clock, self.lookup, self.orders, self.network)
+        self.forwarder = SmsForwarder(self.lock, self.clock, self.lookup, self.sms,
+                                      self.webhooks, self.network, self.events,
+                                      lambda org_id: self.orgs.get(org_id))
+        # wiring: who hears of what
+        self.lifecycle.on_attach.append(self.messaging.on_attach)
+        self.messaging.on_final.append(self.forwarder.report)
+        self.webhooks.on_attempt.append(self.forwarder.on_attempt)
+        self.reset()
+
+    # ----------------------------------------------------------------- state and time
+    @locked
+    def reset(self, seed: int | None = None, sims: int | None = None) -> None:
+        """Back to the seeded state: same fleet for the same seed, no tokens, empty queues."""
+        changes = {k: v for k, v in (("seed", seed), ("sims", sims)) if v is not None}
+        if changes:
+            self.settings = self.settings.replace(**changes)
+        self.tokens.clear_tokens()
+        for store in (self.sims, self.events, self.usage, self.orders, self.sms, self.scheduler,
+                      self.webhooks, self.lifecycle):
+            store.clear()
+        self.errors.clear()
+        self.journal.clear()
+        self.faults.load(parse_specs(self.settings.faults or ""))
+        self.limits.clear()
+        self.orgs = {}
+        now = self.seeded_at = self.clock.now()
+        words = self.labels(self.settings.seed)
+        index = 0
+        for spec in self._org_specs():
+            url = spec.sms_forward_url
+            if spec.id == self.scenario.default_org_id and self.settings.sms_forward_url:
+                url = self.settings.sms_forward_url  # --sms-forward-url beats the fixtures
+            self.orgs[spec.id] = Organisation(spec.id, spec.name, url)
+            for sim in generate_sims(spec, spec.sims, self.settings.seed, now,
+                                     self.scenario.mix, index, labels=words):
+                self.sims.add(sim)
+            index += spec.sims
+        for user in self._users():
+            self.tokens.add_user(user)
+
+    def _org_specs(self) -> list[OrgSpec]:
+        specs = list(self.scenario.orgs)
+        if self.settings.sims is not None:
+            specs = [
+                OrgSpec(o.id, o.name, self.settings.sims, o.sms_forward_url)
+                if o.id == self.scenario.default_org_id else o
+                for o in specs
+            ]
+        known = {o.id for o in specs}
+        for entry in self.settings.users:
+            parts = entry.split(":")
+            if len(parts) == 3 and int(parts[2]) not in known:
+                known.add(int(parts[2]))
+                specs.append(OrgSpec(int(parts[2]), f"Organisation {parts[2]}", 10))
+        return specs
+
+    def _users(self) -> list[User]:
+        users = [User(u.username, u.password, u.org_id, u.user_id, u.api_access)
+                 for u in self.scenario.users]
+        for n, entry in enumerate(self.settings.users):
+            name, password, *org = entry.split(":")
+            org_id = int(org[0]) if org else self.scenario.default_org_id
+            users.append(User(name, password, org_id, 900_000 + n, True))
+        return users
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @locked
+    def run_due(self) -> int:
+        """Run every job due by now; returns how many ran. Sends nothing (safe in a request)."""
+        return self._run_until(self.clock.now())
+
+    def deliver_due(self) -> int:
+        """Run due jobs and send the webhook attempts due by now (blocks on the receivers:
+        call it from a worker thread, never from request handling)."""
+        with self.lock:
+            now = self.clock.now()
+        return self._timeline(now)
+
+    def deliveries_due(self) -> bool:
+        with self.lock:
+            due = self.webhooks.next_due()
+            return self.sender is not None and due is not None and due <= self.clock.now()
+
+    def advance(self, seconds: float) -> int:
+        """Move time forward, running each job and sending each webhook attempt that falls
+        due at its own moment (attempts go out through the sender, outside the lock)."""
+        with self.lock:
+            target = self.clock.now() + timedelta(seconds=seconds)
+        ran = self._timeline(target)
+        with self.lock:
+            self._move_to(target)
+        return ran
+
+    def set_time(self, moment: datetime) -> int:
+        with self.lock:
+            if moment < self.clock.now():
+                self.clock.set(moment)  # raises ClockError: time never moves back
+        ran = self._timeline(moment)
+        with self.lock:
+            self.clock.set(max(moment, self.clock.now()))
+        return ran
+
+    def _forward_url(self, org_id: int) -> str | None:
+        org = self.orgs.get(org_id)
+        return org.sms_forward_url if org else None
+
+    def _timeline(self, until: datetime) -> int:
+        """Run queued jobs and webhook attempts in time order up to `until`, each at its
+        moment.
+
+        Jobs due at a moment run before the attempts due then (a delivery report is due the
+        moment its SMS is delivered). Attempts are sent outside the lock, so that the API
+        keeps answering and a receiver may call it back. Without a sender only jobs run.
+
+        Returns:
+            How many jobs and attempts ran.
+        """
+        ran = 0
+        hooks, sender = self.webhooks, self.sender
+        while True:
+            with self.lock:
+                if sender is not None:
+                    hooks.wait_idle(self.settings.webhook_timeout * 2 + 1)
+                job_due = self.scheduler.next_due()
+                hook_due = hooks.next_due() if sender is not None else None
+                if job_due is not None and job_due <= until and (hook_due is None
+                                                                 or job_due <= hook_due):
+                    ran += self._run_until(job_due)
+                    continue
+                if sender is None or hook_due is None or hook_due > until:
+                    return ran
+                self._move_to(hook_due)
+                batch = hooks.claim(self.clock.now())
+            ran += len(batch)
+            outcomes = self._send(sender, batch)
+            with self.lock:
+                for sent, outcome in zip(batch, outcomes, strict=True):
+                    hooks.complete(sent, outcome)
+
+    def _send(self, sender: Sender, batch: list[Outgoing]) -> list[Outcome]:
+        if not batch:
+            return []
+        try:
+            outcomes = sender.send(batch)
+            if len(outcomes) != len(batch):
+                raise ValueError(f"sender answered {len(outcomes)} outcomes for {len(batch)}")
+            return outcomes
+        except Exception as exc:  # a sender bug: the attempts failed; surfaced by check()
+            LOG.exception("webhook sender failed")
+            self.errors.append(exc)
+            return [Outcome(error=f"sender error: {exc}") for _ in batch]
+
+    def _run_until(self, until: datetime) -> int:
+        ran = 0
+        while (job := self.scheduler.pop_due(until)) is not None:
+            self._move_to(job.due_at)
+            self._run(job)
+            ran += 1
+        return ran
+
+    def _run(self, job: Job) -> None:
+        try:
+            self.scheduler.run(job)
+        except Exception as exc:  # a failing job must not stop the queue; surfaced by check()
+            self.errors.append(exc)
+
+    def _move_to(self, moment: datetime) -> None:
+        if moment > self.clock.now():
+            self.clock.set(moment)
+
+    # ----------------------------------------------------------------- tokens
+    @locked
+    def issue_token(self, username: str, password: str) -> tuple[Token, int]:
+        token = self.tokens.issue(self.tokens.authenticate(username, password))
+        return token, self.tokens.expires_in(token)
+
+    @locked
+    def verify_token(self, value: str) -> Token:
+        return self.tokens.verify(value)
+
+    # ----------------------------------------------------------------- SIMs
+    def sim(self, org_id: int, iccid: str) -> Sim:
+        """The organisation's SIM with its seeded history in place (lazily made)."""
+        return self.lookup.sim(org_id, iccid)
+
+    def sim_any_org(self, iccid: str) -> Sim:
+        return self.lookup.any_org(iccid)
+
+    @locked
+    def list_sims(self, org_id: int, page: int, page_size: int, q: str | None,
+                  sort: str | None) -> Page[Sim]:
+        return self.sims.listing(org_id, page, page_size, q, sort)
+
+    @locked
+    def get_sim(self, org_id: int, iccid: str) -> Sim:
+        return self.lookup.sim(org_id, iccid)
+
+    @locked
+    def queue_changes(self, org_id: int, changes: Sequence[SimChanges]) -> None:
+        self.lifecycle.queue_changes(org_id, changes)
+
+    @locked
+    def request_reset(self, org_id: int, iccid: str) -> None:
+        self.lifecycle.request_reset(org_id, iccid)
+
+    @locked
+    def sim_events(self, org_id: int, iccid: str, page: int, page_size: int,
+                   sort: str | None) -> Page[SimEvent]:
+        self.lookup.sim(org_id, iccid)
+        return self.events.listing(iccid, self.clock.now(), page, page_size, sort)
+
+    @locked
+    def sim_usage(self, org_id: int, iccid: str, start: str | None,
+                  end: str | None) -> UsageReport:
+        self.lookup.sim(org_id, iccid)
+        return self.usage.report(iccid, self.clock.now().date(), start, end)
+
+    # ----------------------------------------------------------------- control plane
+    @locked
+    def attach(self, iccid: str, operator: str | None = None, country: str | None = None,
+               rat: str | None = None) -> Sim:
+        return self.lifecycle.attach(iccid, operator, country, rat)
+
+    @locked
+    def detach(self, iccid: str) -> Sim:
+        return self.lifecycle.detach(iccid)
+
+    @locked
+    def consume(self, iccid: str, megabytes: float) -> Sim:
+        return self.lifecycle.consume(iccid, megabytes)
+
+    def check(self) -> None:
+        """Raise the first error a queued job or handler hit (pytest-httpserver's check())."""
+        if self.errors:
+            raise self.errors[0]
+
+    def describe(self) -> dict[str, Any]:
+        return {"sims": len(self.sims), "jobs": len(self.scheduler), "clock": self.clock.mode}

@@ -1,0 +1,219 @@
+"""The SMS forwarder's outbox: deliveries pushed until the receiver answers 2xx, and their
+attempt log (the retry schedule is `mockbsc.domain.sms.retry`).
+
+The platform retries a forwarder that does not answer 2xx with a growing back-off (first retry
+about 5 minutes, the second about 15 minutes after the message) for 24 hours, then gives up
+and raises an error event. A SIM's messages arrive in the order they were produced: a later
+one waits until the earlier one is acknowledged or given up.
+
+No I/O here: `claim()` hands out what is due, a `Sender` (outside the domain) sends it outside
+the emulator lock, and `complete()` records the outcome at the moment of the attempt.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from mockbsc.domain.sms.records import Sms
+from mockbsc.domain.sms.retry import RetryPolicy
+
+NO_URL = "no SMS forwarding URL is set for the organisation"
+
+
+class DeliveryKind(StrEnum):
+    DLR = "dlr"  # delivery report of an MT SMS, sent by PATCH
+    MO = "mo"  # SMS from the device, sent by POST
+
+    @property
+    def method(self) -> str:
+        return "PATCH" if self is DeliveryKind.DLR else "POST"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"  # given up after the retry window
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookMessage:
+    """What is delivered: a snapshot of the SMS as it was when the message was produced, so
+    that every retry carries the same id and body."""
+
+    kind: DeliveryKind
+    org_id: int
+    sms: Sms
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One attempt handed to the sender."""
+
+    delivery_id: int
+    method: str
+    url: str
+    message: WebhookMessage
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the receiver answered: an HTTP status, or an error (refused, timeout, bad URL)."""
+
+    status: int | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+class Sender(Protocol):
+    """Sends a batch of attempts, at most a bounded number at once, each with a timeout;
+    returns one outcome per attempt, in order, and never raises for a receiver's failure."""
+
+    def send(self, batch: Sequence[Outgoing]) -> list[Outcome]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    at: datetime
+    method: str
+    url: str | None
+    status: int | None
+    error: str | None
+    duration_ms: float
+    next_attempt: datetime | None
+
+
+@dataclass(slots=True)
+class Delivery:
+    id: int
+    message: WebhookMessage
+    created: datetime
+    next_attempt: datetime | None
+    url: str | None
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: list[Attempt] = field(default_factory=list)
+    in_flight: bool = False
+
+    @property
+    def kind(self) -> DeliveryKind:
+        return self.message.kind
+
+    @property
+    def iccid(self) -> str:
+        return self.message.sms.iccid
+
+
+class WebhookDispatcher:
+    """Deliveries by id plus one FIFO queue per SIM; only a queue's head is ever attempted."""
+
+    def __init__(self, policy: RetryPolicy, lock: threading.RLock,
+                 url_of: Callable[[int], str | None]) -> None:
+        self.policy = policy
+        self._url_of = url_of
+        self._idle = threading.Condition(lock)
+        self._by_id: dict[int, Delivery] = {}
+        self._queues: dict[str, deque[int]] = {}
+        self._in_flight = 0
+        self._next_id = 1
+        self.on_attempt: list[Callable[[Delivery, Attempt], None]] = []
+
+    def enqueue(self, message: WebhookMessage, now: datetime) -> Delivery | None:
+        """Queue a message for the organisation's forwarding URL; None when it has none."""
+        url = self._url_of(message.org_id)
+        if url is None:
+            return None
+        delivery = Delivery(self._next_id, message, now, now, url)
+        self._next_id += 1
+        self._by_id[delivery.id] = delivery
+        self._queues.setdefault(delivery.iccid, deque()).append(delivery.id)
+        return delivery
+
+    def next_due(self) -> datetime | None:
+        """When the earliest queue head not already in flight falls due."""
+        due = [d.next_attempt for d in self._heads() if not d.in_flight and d.next_attempt]
+        return min(due, default=None)
+
+    def claim(self, now: datetime) -> list[Outgoing]:
+        """Mark every due head as in flight and hand it out; a head without a URL fails its
+        attempt at once (the user may still set one before the next)."""
+        batch = []
+        for delivery in self._heads():
+            if delivery.in_flight or delivery.next_attempt is None or delivery.next_attempt > now:
+                continue
+            url = self._url_of(delivery.message.org_id)
+            if url is None:
+                self._record(delivery, now, None, Outcome(error=NO_URL))
+                continue
+            delivery.in_flight, delivery.url = True, url
+            self._in_flight += 1
+            batch.append(Outgoing(delivery.id, delivery.kind.method, url, delivery.message, now))
+        return batch
+
+    def complete(self, sent: Outgoing, outcome: Outcome) -> None:
+        """Record an attempt's outcome at the moment it was made."""
+        delivery = self._by_id.get(sent.delivery_id)
+        self._in_flight = max(0, self._in_flight - 1)
+        self._idle.notify_all()
+        if delivery is None or not delivery.in_flight:
+            return  # the emulator was reset while the attempt was under way
+        delivery.in_flight = False
+        self._record(delivery, sent.at, sent.url, outcome)
+
+    def wait_idle(self, timeout: float) -> None:
+        """Wait (lock released) until attempts claimed by another thread have completed, so
+        that whoever moves time never skips past an attempt whose outcome is still open."""
+        self._idle.wait_for(lambda: self._in_flight == 0, timeout)
+
+    def listing(self, status: DeliveryStatus | None = None, iccid: str | None = None,
+                kind: DeliveryKind | None = None) -> list[Delivery]:
+        return [d for d in self._by_id.values()
+                if (status is None or d.status is status) and (iccid is None or d.iccid == iccid)
+                and (kind is None or d.kind is kind)]
+
+    def clear(self) -> None:
+        """Forget every delivery; ids keep counting so that an attempt still under way when
+        the emulator is reset can never be taken for a new delivery."""
+        self._by_id.clear()
+        self._queues.clear()
+
+    def _heads(self) -> list[Delivery]:
+        return [self._by_id[queue[0]] for queue in self._queues.values() if queue]
+
+    def _record(self, delivery: Delivery, at: datetime, url: str | None,
+                outcome: Outcome) -> None:
+        if outcome.ok:
+            delivery.status, delivery.next_attempt = DeliveryStatus.DELIVERED, None
+        else:
+            delivery.next_attempt = self.policy.next_attempt(
+                delivery.created, at, len(delivery.attempts) + 1)
+            if delivery.next_attempt is None:
+                delivery.status = DeliveryStatus.FAILED
+        attempt = Attempt(at, delivery.kind.method, url, outcome.status, outcome.error,
+                          outcome.duration_ms, delivery.next_attempt)
+        delivery.attempts.append(attempt)
+        if delivery.status is not DeliveryStatus.PENDING:
+            self._settle(delivery, at)
+        for listener in self.on_attempt:
+            listener(delivery, attempt)
+
+    def _settle(self, delivery: Delivery, at: datetime) -> None:
+        """Take the delivery off its SIM's queue; the next one is due now at the latest."""
+        queue = self._queues.get(delivery.iccid)
+        if queue and queue[0] == delivery.id:
+            queue.popleft()
+        if queue:
+            following = self._by_id[queue[0]]
+            if following.next_attempt is not None and following.next_attempt < at:
+                following.next_attempt = at
+        elif queue is not None:
+            del self._queues[delivery.iccid]

@@ -1,0 +1,1 @@
+"""The platform's whole state as data: snapshot export, checked import and restore."""

@@ -1,0 +1,1 @@
+"""What users import in their tests: the pytest plugin, `MockBSCServer` and the webhook receiver."""

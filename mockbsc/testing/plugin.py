@@ -1,0 +1,219 @@
+"""pytest plugin of mockbsc (entry point `pytest11`): marker-configured fixtures.
+
+Every pytest run in an environment with mockbsc installed loads this module, so it imports
+only pytest and the standard library at the top; starlette, uvicorn and the emulator are
+imported inside the fixtures that need them.
+
+Fixtures (all function-scoped unless noted):
+
+* `mockbsc_settings`: `Settings` built from the `mockbsc` marker (manual clock by default);
+* `mockbsc_clock`: the `ManualClock` the emulator runs on, at a fixed epoch;
+* `mockbsc`: a fresh, seeded `Emulator`: arrange state and assert on it;
+* `mockbsc_app`: the ASGI app serving `mockbsc`;
+* `mockbsc_client`: an in-process `TestClient` (no socket); re-raises server errors;
+* `mockbsc_token`: a ready bearer token (`.value`, `.headers`) of the demo user;
+* `mockbsc_server`: a live server on a free port serving `mockbsc` (one uvicorn per session);
+* `mockbsc_webhook_receiver`: a real HTTP endpoint recording what mockbsc sends to it.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from mockbsc.config import Settings
+    from mockbsc.domain.clock import ManualClock
+    from mockbsc.domain.platform import Emulator
+    from mockbsc.testing.receiver import WebhookReceiver
+    from mockbsc.testing.server import BearerToken, MockBSCServer
+
+MARKER = (
+    "mockbsc(seed=1, sims=None, token_ttl=3600, fixtures=None, **settings): settings of the "
+    "mockbsc emulator of this test (any mockbsc Settings field, e.g. start='2026-01-05T09:00Z', "
+    "unknown_sim='empty'); fixture paths are relative to the test file or the rootdir"
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER)
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def _fixtures_path(value: str, request: pytest.FixtureRequest) -> str:
+    path = Path(value)
+    if path.is_absolute():
+        return value
+    for base in (Path(str(request.path)).parent, request.config.rootpath):
+        if (base / path).exists():
+            return str(base / path)
+    return value
+
+
+def settings_for(request: pytest.FixtureRequest, **defaults: Any) -> Settings:
+    """The settings a test asked for: plugin defaults, then `defaults`, then its markers.
+
+    Markers on the module and class apply first and the one closest to the test last.
+
+    Raises:
+        pytest.UsageError: a marker names an unknown setting or gives a bad value.
+    """
+    from mockbsc.config import Settings, SettingsError
+
+    values: dict[str, Any] = {"clock": "manual", "validate_responses": True, **defaults}
+    for marker in reversed(list(request.node.iter_markers("mockbsc"))):
+        if marker.args:
+            raise pytest.UsageError("@pytest.mark.mockbsc takes keyword arguments only")
+        values.update(marker.kwargs)
+    if values.get("fixtures"):
+        values["fixtures"] = _fixtures_path(str(values["fixtures"]), request)
+    try:
+        return Settings().with_text({k: _as_text(v) for k, v in values.items() if v is not None})
+    except SettingsError as exc:
+        raise pytest.UsageError(f"@pytest.mark.mockbsc: {exc}") from None
+
+
+@pytest.fixture
+def mockbsc_settings(request: pytest.FixtureRequest) -> Settings:
+    """Settings of this test's emulator, from the `mockbsc` marker. Override to change defaults."""
+    return settings_for(request)
+
+
+@pytest.fixture
+def mockbsc_clock(mockbsc_settings: Settings) -> ManualClock:
+    """The manual clock of the emulator, at `start` (default 2026-01-05T09:00:00Z).
+
+    Move time with `mockbsc.advance(seconds)` to also run what falls due on the way;
+    `mockbsc_clock.now()` reads it.
+    """
+    from mockbsc.domain.clock import ManualClock
+
+    return ManualClock(mockbsc_settings.start)
+
+
+@pytest.fixture
+def mockbsc(mockbsc_settings: Settings, mockbsc_clock: ManualClock) -> Emulator:
+    """A fresh emulator seeded from the settings: the handle to arrange and assert.
+
+    With `@pytest.mark.mockbsc(clock="system")` it runs on real time instead of `mockbsc_clock`.
+    """
+    from mockbsc.adapters.fixtures_file import label_words, load_scenario
+    from mockbsc.domain.platform import Emulator
+
+    clock = mockbsc_clock if mockbsc_settings.clock == "manual" else None
+    return Emulator(mockbsc_settings, load_scenario(mockbsc_settings.fixtures), clock=clock,
+                    labels=label_words)
+
+
+@pytest.fixture
+def mockbsc_app(mockbsc: Emulator) -> Starlette:
+    """The ASGI app serving `mockbsc` (for `httpx.ASGITransport` or your own client)."""
+    from mockbsc.api.app import create_app
+
+    return create_app(mockbsc)
+
+
+@pytest.fixture
+def mockbsc_client(mockbsc_app: Starlette, mockbsc: Emulator) -> Iterator[TestClient]:
+    """In-process client of the app at `http://mockbsc` (no socket, no thread).
+
+    At teardown it re-raises the first exception a handler or queued job hit, with its
+    traceback, so a mockbsc bug fails the test that triggered it instead of being a bare 500.
+    """
+    with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we ship,
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient  # and users may run with -W error
+
+    with TestClient(mockbsc_app, base_url="http://mockbsc") as client:
+        yield client
+    mockbsc.check()
+
+
+@pytest.fixture
+def mockbsc_token(mockbsc: Emulator) -> BearerToken:
+    """A ready token of the demo user: `.value` and `.headers` (`Authorization: Bearer ...`).
+
+    Issued by the emulator directly, so it does not show up in the request journal.
+    """
+    from mockbsc.testing.server import issue_token
+
+    return issue_token(mockbsc)
+
+
+@pytest.fixture(scope="session")
+def mockbsc_listen_address() -> tuple[str, int]:
+    """Where the session's live server listens: 127.0.0.1 and a free port.
+
+    `MOCKBSC_TEST_HOST`/`MOCKBSC_TEST_PORT` pin it (say, for a client in a container). Not
+    `MOCKBSC_PORT`: that one configures `mockbsc serve`, which may be running beside the tests.
+    """
+    return (os.environ.get("MOCKBSC_TEST_HOST", "127.0.0.1"),
+            int(os.environ.get("MOCKBSC_TEST_PORT", "0")))
+
+
+@pytest.fixture(scope="session")
+def mockbsc_server_session(mockbsc_listen_address: tuple[str, int]) -> Iterator[MockBSCServer]:
+    """One live uvicorn for the whole session; tests get it through `mockbsc_server`."""
+    from mockbsc.testing.server import MockBSCServer
+
+    host, port = mockbsc_listen_address
+    server = MockBSCServer(host=host, port=port)
+    with server:
+        yield server
+
+
+@pytest.fixture
+def mockbsc_server(mockbsc_server_session: MockBSCServer,
+                   mockbsc: Emulator) -> Iterator[MockBSCServer]:
+    """The live server, now serving this test's fresh `mockbsc` emulator (`.url`, `.api_url`).
+
+    Swapping the emulator takes microseconds, so every test starts from its own seeded state
+    without restarting uvicorn. Teardown re-raises the first server-side exception.
+    """
+    mockbsc_server_session.use(mockbsc)
+    yield mockbsc_server_session
+    mockbsc_server_session.check()
+
+
+@pytest.fixture
+def mockbsc_webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A real HTTP endpoint on a free port recording what it receives (`.url`, `.requests`).
+
+    `.fail_next(n)` makes it answer 500 to the next n requests; `.wait_for(n)` polls for them.
+    """
+    from mockbsc.testing.receiver import WebhookReceiver
+
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+__all__: list[str] = [
+    "mockbsc",
+    "mockbsc_app",
+    "mockbsc_client",
+    "mockbsc_clock",
+    "mockbsc_listen_address",
+    "mockbsc_server",
+    "mockbsc_server_session",
+    "mockbsc_settings",
+    "mockbsc_token",
+    "mockbsc_webhook_receiver",
+    "pytest_configure",
+    "settings_for",
+]
