@@ -19,8 +19,8 @@ EMULATOR = Emulator(Settings(clock="manual", sims=20), load_scenario())
 APP = create_app(EMULATOR)
 BSC = schemathesis.openapi.from_asgi("/management-api/api-docs", APP)
 # Excluded: operations that would change what the BSC run sees (a reset, a moved clock, a
-# fuzzed fault rule making calls fail or sleep, a loaded state); tests/test_faults.py and
-# tests/test_state.py cover those.
+# fuzzed fault rule making calls fail or sleep, a loaded state); tests/domain/faults/ and
+# tests/domain/state/ cover those.
 CONTROL = schemathesis.openapi.from_asgi("/_mockbsc/api-docs", APP).exclude(
     operation_id=["resetState", "advanceClock", "setClock", "addFault", "replaceFault",
                   "importState"]

@@ -85,7 +85,7 @@ def test_dockerignore_whitelists_only_what_the_build_copies() -> None:
                  "contracts/bsc-openapi.yaml",
                  "fixtures/default.yaml"):
         assert dockerignore_allows(kept), kept
-    for dropped in ("tests/test_plugin.py", "contracts/test_conformance.py", ".git/HEAD",
+    for dropped in ("tests/testing/test_plugin.py", "contracts/test_conformance.py", ".git/HEAD",
                     "mockbsc/__pycache__/x.pyc", "benchmarks/run.py", "venv/bin/python"):
         assert not dockerignore_allows(dropped), dropped
     for word, args in instructions():

@@ -130,7 +130,7 @@ def test_forward_url_comes_from_the_flag_for_the_default_organisation() -> None:
 
 
 def test_forward_url_comes_from_the_fixtures(tmp_path: Path) -> None:
-    default = Path(__file__).parent.parent / "fixtures" / "default.yaml"
+    default = Path(__file__).resolve().parents[3] / "fixtures" / "default.yaml"
     text = default.read_text().replace("sms_forward_url: null",
                                        "sms_forward_url: http://receiver.test/sms", 1)
     (tmp_path / "f.yaml").write_text(text)

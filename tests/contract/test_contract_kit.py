@@ -13,7 +13,7 @@ from mockbsc.config import Settings
 from mockbsc.contract.kit.diff import Difference, diff, load_document, model_of
 from mockbsc.testing.server import MockBSCServer
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 ONCE = REPO.parent / "shared/reference/1nce-openapi/help.1nce.com-specs_via_HDGoldi-docusaurus-poc"
 ACCEPTED = REPO / "docs" / "contract-diff-1nce.txt"
 

@@ -24,7 +24,7 @@ from mockbsc.config import Settings
 from mockbsc.domain.state.snapshot import export_state
 from mockbsc.testing.ports import listening_socket, port_of
 from tests.conftest import API, token_for
-from tests.test_state import busy_state
+from tests.domain.state.test_state import busy_state
 
 pytestmark = pytest.mark.mockbsc(token_ttl=30 * 24 * 3600)
 
