@@ -17,10 +17,11 @@ if TYPE_CHECKING:
     from mockbsc.config import Settings
     from mockbsc.domain.clock import ManualClock, SystemClock
     from mockbsc.domain.platform import Emulator
+    from mockbsc.testing.receiver import WebhookReceiver
     from mockbsc.testing.server import MockBSCServer
 
-__all__ = ["Emulator", "ManualClock", "MockBSCServer", "Settings", "SystemClock", "__version__",
-           "create_app"]
+__all__ = ["Emulator", "ManualClock", "MockBSCServer", "Settings", "SystemClock",
+           "WebhookReceiver", "__version__", "create_app"]
 
 _LAZY = {
     "Emulator": "mockbsc.domain.platform",
@@ -28,6 +29,7 @@ _LAZY = {
     "MockBSCServer": "mockbsc.testing.server",
     "Settings": "mockbsc.config",
     "SystemClock": "mockbsc.domain.clock",
+    "WebhookReceiver": "mockbsc.testing.receiver",
 }
 
 
