@@ -8,7 +8,8 @@ Skipped checks, and why (every other check stays on for every operation):
   which OpenAPI cannot mark as required, so a schema-valid request may still lack it (400).
 * Rules the platform enforces beyond any schema: an order's products must exist and its
   quantities fit the product; an SMS must fit its coding (160 GSM 7-bit characters, 140
-  bytes, 70 UCS-2 characters) and the SIM must have SMS volume left. A schema-valid request
+  bytes, 70 UCS-2 characters; 8-bit data as even-length hex) and the SIM must have SMS volume
+  left (the control plane's MO SMS of a device too). A schema-valid request
   may break them and rightly get a 400, so "schema-valid means accepted" does not hold there.
 """
 
@@ -26,7 +27,7 @@ from starlette.testclient import TestClient
 
 TOKEN_OPERATION = "postAccessTokenPOST"
 TOKEN_EXCLUDED = [missing_required_header, ignored_auth, positive_data_acceptance]
-BUSINESS_RULE_OPERATIONS = {"postOrderUsingPOST", "sendSmsToSimUsingPOST"}
+BUSINESS_RULE_OPERATIONS = {"postOrderUsingPOST", "sendSmsToSimUsingPOST", "sendMoSms"}
 BASIC = "Basic " + base64.b64encode(b"demo:demo-password").decode()
 
 
