@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from starlette.testclient import TestClient
 
 from mockbsc.domain.emulator import Emulator
@@ -65,3 +66,15 @@ def test_control_calls_are_not_journaled(client: TestClient, emulator: Emulator)
     client.get("/health")
     client.get("/_mockbsc/clock")
     assert len(emulator.journal) == 0
+
+
+def test_last_call_of_an_operation_or_a_clear_error() -> None:
+    journal = RequestJournal()
+    with pytest.raises(LookupError, match=r"^no request recorded$"):
+        journal.last()
+    for n in range(4):
+        journal.record(_entry(n, "getSimUsingGET" if n < 2 else "getSimsUsingGET"))
+    assert journal.last("getSimUsingGET").path == "/p/1"
+    assert journal.last("getSimsUsingGET").path == "/p/3"
+    with pytest.raises(LookupError, match=r"^no request of topUpUsingPOST recorded$"):
+        journal.last("topUpUsingPOST")
