@@ -42,3 +42,18 @@ def test_completed_order_ships_every_unit_as_a_disabled_sim(
     assert listed.headers["x-total-count"] == "61"
     assert [s["iccid"] for s in listed.json()] == iccids[:10]
     assert client.get("/_mockbsc/orgs").json()[0]["sims"] == 61
+
+
+def test_a_completed_order_stays_completed(
+        client: TestClient, auth: dict[str, str], emulator: Emulator) -> None:
+    placed = client.post(f"{API}/v1/orders", headers=auth,
+                         json={"products": [{"productId": 1001, "quantity": 1}]})
+    assert placed.status_code == 201
+    emulator.advance(900)
+    order = emulator.ordering.get(4321, int(placed.headers["location"].rsplit("/", 1)[1]))
+    assert order.status.value == "COMPLETED"
+    assert emulator.orders.advance(order).value == "COMPLETED"
+    emulator.advance(3600)
+    assert client.get(placed.headers["location"], headers=auth).json()["order_status"] == (
+        "COMPLETED")
+    assert len(order.iccids) == 1
