@@ -16,7 +16,7 @@ import sys
 import types
 import typing
 from collections import deque
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -195,7 +195,7 @@ def _clock_of(data: Any) -> tuple[str, datetime, float]:
             from None
     if now.tzinfo is None or mode not in ("manual", "system"):
         raise SnapshotError("state.clock: now needs a time zone; mode is manual or system")
-    return mode, now, offset
+    return mode, now.astimezone(UTC), offset
 
 
 def _restore_clock(emulator: Emulator, clock_data: tuple[str, datetime, float]) -> None:
