@@ -78,3 +78,29 @@ def test_last_call_of_an_operation_or_a_clear_error() -> None:
     assert journal.last("getSimsUsingGET").path == "/p/3"
     with pytest.raises(LookupError, match=r"^no request of topUpUsingPOST recorded$"):
         journal.last("topUpUsingPOST")
+
+
+def test_entry_wire_form_leaves_out_what_is_unknown() -> None:
+    bare = JournalEntry(datetime(2026, 1, 5, 9, 0, 1, tzinfo=UTC), "GET", "/x", "a=1", None,
+                        404, 1.23456)
+    assert bare.to_dict() == {"at": "2026-01-05T09:00:01Z", "method": "GET", "path": "/x",
+                              "query": "a=1", "status": 404, "duration_ms": 1.235}
+    full = JournalEntry(datetime(2026, 1, 5, tzinfo=UTC), "POST", "/y", "", "topUpUsingPOST",
+                        503, 0.5, org_id=4321, fault="rule 1: status 503")
+    assert full.to_dict() == {"at": "2026-01-05T00:00:00Z", "method": "POST", "path": "/y",
+                              "query": "", "status": 503, "duration_ms": 0.5,
+                              "operation": "topUpUsingPOST", "org_id": 4321,
+                              "fault": "rule 1: status 503"}
+
+
+def test_journal_over_http_filters_by_operation_and_keeps_the_newest(
+        client: TestClient, auth: dict[str, str]) -> None:
+    for size in (1, 2, 3):
+        client.get(f"{API}/v1/sims", params={"pageSize": size}, headers=auth)
+    client.get(f"{API}/v1/products", headers=auth)
+    response = client.get("/_mockbsc/requests",
+                          params={"operation": "getSimsUsingGET", "limit": 2})
+    assert response.status_code == 200
+    assert [(e["query"], e["org_id"]) for e in response.json()] == [
+        ("pageSize=2", 4321), ("pageSize=3", 4321)]
+    assert len(client.get("/_mockbsc/requests").json()) == 5
