@@ -190,3 +190,15 @@ def test_control_contract_is_served_as_json(client: TestClient) -> None:
     document = response.json()
     assert document["info"]["title"] == "mockbsc control API"
     assert "/_mockbsc/faults" in document["paths"]
+
+
+def test_reset_changes_only_what_it_is_given(client: TestClient, emulator: Emulator) -> None:
+    assert client.post("/_mockbsc/reset", json={"sims": 4}).json() == {"status": "reset",
+                                                                      "sims": 24}
+    assert emulator.settings.seed == 1
+    labels = [s.label for s in emulator.sims.all()]
+    assert client.post("/_mockbsc/reset", json={"seed": 7}).json() == {"status": "reset",
+                                                                      "sims": 24}
+    assert (emulator.settings.seed, emulator.settings.sims) == (7, 4)
+    assert [s.label for s in emulator.sims.all()] != labels
+    assert client.post("/_mockbsc/reset", json={}).json()["sims"] == 24
