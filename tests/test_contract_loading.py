@@ -80,7 +80,10 @@ def test_parameters_shared_referenced_required_and_defaulted(contract: Contract)
     ("flag", "true", True), ("flag", "FALSE", False), ("flag", "yes", "yes"),
     ("ratio", "1.5", 1.5), ("ratio", "2", 2.0), ("ratio", "nan", "nan"), ("ratio", "inf", "inf"),
     ("ratio", "-Infinity", "-Infinity"), ("ratio", "x", "x"), ("name", "007", "007"),
-], ids=lambda v: str(v)[:12])
+], ids=["int", "int-signed", "int-minus-zero", "int-fraction", "int-text", "int-30-digits",
+        "int-31-digits", "int-space", "bool-true", "bool-upper", "bool-other", "number",
+        "number-integral", "number-nan", "number-inf", "number-minus-infinity", "number-text",
+        "string"])
 def test_parameter_text_is_converted_to_the_schema_type(contract: Contract, name: str,
                                                         text: str, value: Any) -> None:
     param = next(p for p in _op(contract, "getThing").parameters if p.name == name)

@@ -177,7 +177,13 @@ def test_clearing_rules_numbers_new_ones_from_one(client: TestClient) -> None:
     ("GET /v1/sims status", "fault: 'status' is not key=value"),
     ("GET /v1/sims status=abc", "fault.status: 'abc' is not an integer"),
     ("getSimsUsingGET latency_ms=abc", "fault.latency_ms: 'abc' is not a number"),
-], ids=lambda v: v if len(v) < 40 else v[:40])
+], ids=["status-text", "times-fraction", "seed-bool", "latency-text", "latency-bool",
+        "path-number", "drop-number", "unknown-fields", "not-an-object", "no-action",
+        "status-399", "status-600", "status-and-drop", "latency-negative", "latency-too-long",
+        "latency-range", "latency-max-too-long", "times-0", "probability-over",
+        "probability-under", "retry-negative", "retry-too-long", "method-empty",
+        "iccid-control-char", "message-too-long", "malformed-json", "not-key-value",
+        "status-not-int", "latency-not-number"])
 def test_bad_configured_rule_is_refused_naming_the_field(text: str, message: str) -> None:
     with pytest.raises(InvalidRequestError) as caught:
         parse_specs(text)
