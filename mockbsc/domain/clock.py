@@ -61,7 +61,8 @@ class ManualClock:
     mode: ClockMode = "manual"
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = start if start is not None else DEFAULT_EPOCH
+        # Kept in UTC: the wire formats print the fields of this datetime followed by +0000.
+        self._now = start.astimezone(UTC) if start is not None else DEFAULT_EPOCH
         self._start = self._now
 
     @property
@@ -79,7 +80,7 @@ class ManualClock:
         """Move to `moment`; never backwards, because queued work must not run twice."""
         if moment < self._now:
             raise ClockError(f"cannot move the clock back to {moment.isoformat()}")
-        self._now = moment
+        self._now = moment.astimezone(UTC)  # a `+02:00` instant would be printed as `+0000`
         return self._now
 
 

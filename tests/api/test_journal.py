@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from starlette.testclient import TestClient
 
 from mockbsc.domain.journal import JournalEntry, RequestJournal
@@ -95,3 +96,41 @@ def test_a_call_is_in_the_journal_before_its_last_byte_reaches_the_client(
                          (b"authorization", auth["Authorization"].encode())]}
     anyio.run(app, scope, receive, send)
     assert seen_at_last_byte == [1]
+
+
+def test_last_call_of_an_operation_or_a_clear_error() -> None:
+    journal = RequestJournal()
+    with pytest.raises(LookupError, match=r"^no request recorded$"):
+        journal.last()
+    for n in range(4):
+        journal.record(_entry(n, "getSimUsingGET" if n < 2 else "getSimsUsingGET"))
+    assert journal.last("getSimUsingGET").path == "/p/1"
+    assert journal.last("getSimsUsingGET").path == "/p/3"
+    with pytest.raises(LookupError, match=r"^no request of topUpUsingPOST recorded$"):
+        journal.last("topUpUsingPOST")
+
+
+def test_entry_wire_form_leaves_out_what_is_unknown() -> None:
+    bare = JournalEntry(datetime(2026, 1, 5, 9, 0, 1, tzinfo=UTC), "GET", "/x", "a=1", None,
+                        404, 1.23456)
+    assert bare.to_dict() == {"at": "2026-01-05T09:00:01Z", "method": "GET", "path": "/x",
+                              "query": "a=1", "status": 404, "duration_ms": 1.235}
+    full = JournalEntry(datetime(2026, 1, 5, tzinfo=UTC), "POST", "/y", "", "topUpUsingPOST",
+                        503, 0.5, org_id=4321, fault="rule 1: status 503")
+    assert full.to_dict() == {"at": "2026-01-05T00:00:00Z", "method": "POST", "path": "/y",
+                              "query": "", "status": 503, "duration_ms": 0.5,
+                              "operation": "topUpUsingPOST", "org_id": 4321,
+                              "fault": "rule 1: status 503"}
+
+
+def test_journal_over_http_filters_by_operation_and_keeps_the_newest(
+        client: TestClient, auth: dict[str, str]) -> None:
+    for size in (1, 2, 3):
+        client.get(f"{API}/v1/sims", params={"pageSize": size}, headers=auth)
+    client.get(f"{API}/v1/products", headers=auth)
+    response = client.get("/_mockbsc/requests",
+                          params={"operation": "getSimsUsingGET", "limit": 2})
+    assert response.status_code == 200
+    assert [(e["query"], e["org_id"]) for e in response.json()] == [
+        ("pageSize=2", 4321), ("pageSize=3", 4321)]
+    assert len(client.get("/_mockbsc/requests").json()) == 5

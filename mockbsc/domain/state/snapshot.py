@@ -17,7 +17,7 @@ import threading
 import types
 import typing
 from collections import deque
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any, Protocol
 
@@ -233,7 +233,7 @@ def _clock_of(data: Any) -> tuple[str, datetime, float]:
             from None
     if now.tzinfo is None or mode not in ("manual", "system"):
         raise SnapshotError("state.clock: now needs a time zone; mode is manual or system")
-    return mode, now, offset
+    return mode, now.astimezone(UTC), offset
 
 
 def _restore_clock(emulator: StateOwner, clock_data: tuple[str, datetime, float]) -> None:

@@ -244,3 +244,13 @@ def test_events_are_paged_with_totals(client: TestClient, auth: dict[str, str],
     assert response.headers["X-Total-Count"] == str(body["totalEvents"])
     assert body["totalPages"] == body["totalEvents"]
     assert TIMESTAMP.match(body["events"][0]["timestamp"])
+
+
+@pytest.mark.parametrize(("number", "valid"), [
+    ("79927398713", True), ("79927398710", False), ("89882806660302179991", True),
+    ("89882806660302179992", False), ("0", False), ("00", True), ("7992739871x", False),
+    ("", False),
+], ids=["valid", "wrong-digit", "iccid", "iccid-wrong", "one-digit", "zeros", "letter",
+        "empty"])
+def test_luhn_check_of_identities(number: str, valid: bool) -> None:
+    assert luhn_valid(number) is valid
