@@ -121,8 +121,11 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
                     return refused
             raw = await _read_body(request, BODY_LIMITS.get(op.id,
                                                             settings_of(emulator).max_body_bytes))
-            present, body = _parse_body(op, request, raw)
-            path, query = _validate(op, request, body, present)
+            if len(raw) > OFFLOAD_BYTES:  # big bodies are parsed and checked off the loop
+                body, path, query = await anyio.to_thread.run_sync(
+                    _parse_and_validate, op, request, raw)
+            else:
+                body, path, query = _parse_and_validate(op, request, raw)
             call = Call(request, emulator, op, path, query, body, token, api_base)
             if offload:
                 return await anyio.to_thread.run_sync(handler, call)
@@ -181,6 +184,16 @@ def _authenticate(request: Request, emulator: Emulator, op: Operation) -> Token 
 
 
 _HTTP1 = ("1.0", "1.1")
+OFFLOAD_BYTES = 64 * 1024
+"""Bodies above this size are parsed and validated in a worker thread, so a big (or hostile)
+body never holds the event loop while other clients, `/health` included, wait (issue 12)."""
+
+
+def _parse_and_validate(op: Operation, request: Request, raw: bytes
+                        ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    present, body = _parse_body(op, request, raw)
+    path, query = _validate(op, request, body, present)
+    return body, path, query
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
