@@ -36,6 +36,8 @@ SERVE_FLAGS = {
     "webhook_concurrency": "webhook calls in flight at once, at most (default 8)",
     "unknown_sim": "answer to an unknown ICCID on GET /v1/sims/{iccid}: 404 (default) or empty",
     "max_body_bytes": "largest accepted request body (default 1048576)",
+    "journal_bytes": "memory budget of the request journal in bytes; the oldest calls go "
+                     "first (default 16777216)",
     "rate_limits": "off (default) or platform: 100 requests per 5 min per client on orders "
                    "and products, 10 per second per organisation on /v1/sims (429)",
     "admin_token": "close the control API /_mockbsc/*: its calls need 'Bearer TOKEN'",

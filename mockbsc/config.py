@@ -47,6 +47,8 @@ class Settings:
     unknown_sim: UnknownSimMode = "404"
     tick_interval: float = 0.2
     max_body_bytes: int = 1024 * 1024
+    # Hardening (issue 12): the request journal's byte budget (see mockbsc.domain.journal).
+    journal_bytes: int = 16 * 1024 * 1024
     # Reliability and security (issue 6): injected faults (JSON, or compact specs split by
     # ';'), the platform's rate limits ("off" or "platform"), the control plane's admin token,
     # and the SQLite file that keeps the state across restarts.

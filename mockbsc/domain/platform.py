@@ -67,6 +67,8 @@ class PlatformSettings(Protocol):
     @property
     def token_ttl(self) -> int: ...
     @property
+    def journal_bytes(self) -> int: ...
+    @property
     def token_reuse(self) -> bool: ...
     @property
     def update_delay(self) -> float: ...
@@ -156,7 +158,7 @@ class Emulator:
         self.sms = SmsCenter()
         self.scheduler = Scheduler(self.clock)
         self.webhooks = WebhookDispatcher(retry_policy(settings), self.lock, self._forward_url)
-        self.journal = RequestJournal()
+        self.journal = RequestJournal(max_bytes=settings.journal_bytes)
         self.faults = FaultBook("/management-api")
         self.limits = RateLimiter(settings.rate_limits)
         # capabilities
