@@ -38,6 +38,10 @@ SERVE_FLAGS = {
     "max_body_bytes": "largest accepted request body (default 1048576)",
     "journal_bytes": "memory budget of the request journal in bytes; the oldest calls go "
                      "first (default 16777216)",
+    "header_timeout": "seconds a client has to send a request's headers, from connecting or "
+                      "from the previous answer (default 10)",
+    "keep_alive_timeout": "seconds an idle keep-alive connection stays open (default 5)",
+    "max_connections": "open connections at most; more are answered 503 (default 1000)",
     "rate_limits": "off (default) or platform: 100 requests per 5 min per client on orders "
                    "and products, 10 per second per organisation on /v1/sims (429)",
     "admin_token": "close the control API /_mockbsc/*: its calls need 'Bearer TOKEN'",
@@ -95,6 +99,7 @@ def serve(settings: Settings) -> int:
 
     from mockbsc.adapters.fixtures_file import FixtureError
     from mockbsc.api.app import build_emulator, create_app
+    from mockbsc.api.listener import uvicorn_config
 
     try:
         app = create_app(build_emulator(settings))
@@ -107,8 +112,8 @@ def serve(settings: Settings) -> int:
     print(f"mockbsc {VERSION} serving the BSC API at "
           f"http://{settings.host}:{settings.port}/management-api "
           f"(API explorer: http://{settings.host}:{settings.port}/)", file=sys.stderr)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level,
-                access_log=False, lifespan="on")
+    uvicorn.Server(uvicorn_config(app, settings, host=settings.host, port=settings.port,
+                                  log_level=settings.log_level, lifespan="on")).run()
     return 0
 
 

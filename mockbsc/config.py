@@ -49,6 +49,10 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     # Hardening (issue 12): the request journal's byte budget (see mockbsc.domain.journal).
     journal_bytes: int = 16 * 1024 * 1024
+    # Connections (mockbsc.api.listener): the request head's deadline, idle keep-alive, a cap.
+    header_timeout: float = 10.0
+    keep_alive_timeout: float = 5.0
+    max_connections: int = 1000
     # Reliability and security (issue 6): injected faults (JSON, or compact specs split by
     # ';'), the platform's rate limits ("off" or "platform"), the control plane's admin token,
     # and the SQLite file that keeps the state across restarts.
