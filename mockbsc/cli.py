@@ -32,7 +32,7 @@ SERVE_FLAGS = {
     "webhook_backoff": "factor by which each later retry waits longer (default 2)",
     "webhook_max_interval": "longest wait between two retries in seconds (default 14400)",
     "webhook_window": "seconds after which an unacknowledged webhook is given up (default 86400)",
-    "webhook_timeout": "timeout of one webhook call in seconds (default 5)",
+    "webhook_timeout": "total deadline of one webhook call in seconds (default 5)",
     "webhook_concurrency": "webhook calls in flight at once, at most (default 8)",
     "unknown_sim": "answer to an unknown ICCID on GET /v1/sims/{iccid}: 404 (default) or empty",
     "max_body_bytes": "largest accepted request body (default 1048576)",
