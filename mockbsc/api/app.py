@@ -175,7 +175,8 @@ async def _pump(app: Starlette) -> None:
         emulator: Emulator = app.state.emulator
         await anyio.sleep(settings_of(emulator).tick_interval)
         try:
-            emulator.run_due()
+            if emulator.work_due():  # never on the loop: shipping a big order takes a while
+                await anyio.to_thread.run_sync(emulator.run_due)
             if ensure_sender(emulator).deliveries_due():
                 # Webhook calls wait on receivers: a worker thread, never the event loop.
                 await anyio.to_thread.run_sync(emulator.deliver_due, abandon_on_cancel=True)
