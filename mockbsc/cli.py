@@ -42,6 +42,9 @@ SERVE_FLAGS = {
                       "from the previous answer (default 10)",
     "keep_alive_timeout": "seconds an idle keep-alive connection stays open (default 5)",
     "max_connections": "open connections at most; more are answered 503 (default 1000)",
+    "allowed_hosts": "comma-separated Host names the server answers (patterns '*' and "
+                     "'*.example'); default: loopback names when reached on loopback "
+                     "(DNS rebinding protection), anything else otherwise",
     "rate_limits": "off (default) or platform: 100 requests per 5 min per client on orders "
                    "and products, 10 per second per organisation on /v1/sims (429)",
     "admin_token": "close the control API /_mockbsc/*: its calls need 'Bearer TOKEN'",

@@ -19,6 +19,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockbsc.api.browser_guard import checked_host
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.gate import ConnectionDropped, admit, check_admin
 from mockbsc.config import settings_of
@@ -71,17 +72,30 @@ _BASE_URLS: dict[tuple[object, ...], str] = {}
 
 def _base_url(request: Request) -> str:
     """`str(request.base_url)` without its trailing slash, remembered per scheme, server, Host
-    header and root path (all it depends on): building it parses and joins a URL each time."""
+    header and root path (all it depends on): building it parses and joins a URL each time.
+
+    Only a `Host` that passed the browser guard's check goes into it (a `Location` built from
+    any `Host` points wherever the client says); otherwise the server's own address does."""
     scope = request.scope
     host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    if host is not None and not checked_host(scope):
+        host = None
     server = scope.get("server")
-    key = (scope.get("scheme", "http"), tuple(server) if server else None, host,
-           scope.get("app_root_path", scope.get("root_path", "")))
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    key = (scope.get("scheme", "http"), tuple(server) if server else None, host, root)
     base = _BASE_URLS.get(key)
     if base is None:
         if len(_BASE_URLS) >= 1024:  # many Host headers: keep the memory bounded
             _BASE_URLS.clear()
-        base = _BASE_URLS[key] = str(request.base_url).rstrip("/")
+        if host is None and server:
+            scheme = str(scope.get("scheme", "http"))
+            port = "" if (scheme, server[1]) in (("http", 80), ("https", 443)) \
+                else f":{server[1]}"
+            address = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+            base = f"{scheme}://{address}{port}{root}"
+        else:
+            base = str(request.base_url).rstrip("/")
+        _BASE_URLS[key] = base
     return base
 
 

@@ -14,13 +14,13 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal, ParamSpec, Protocol, TypeVar
 
 from mockbsc.domain.access.models import Organisation, Token, User
 from mockbsc.domain.access.rate_limits import RateLimiter
 from mockbsc.domain.access.tokens import TokenStore
-from mockbsc.domain.clock import Clock, ManualClock, SystemClock
+from mockbsc.domain.clock import Clock, ManualClock, SystemClock, check_target
 from mockbsc.domain.faults.rules import FaultBook, parse_specs
 from mockbsc.domain.fleet.events import EventLog
 from mockbsc.domain.fleet.lifecycle import Delays, SimChanges, SimLifecycle
@@ -242,24 +242,12 @@ class Emulator:
         return self.clock.now()
 
     def run_due(self) -> int:
-        """Run every job due by now; returns how many ran. Sends nothing (safe in a request).
-
-        The lock is taken per job, so a long queue lets other callers in between jobs."""
-        ran = 0
-        until = self.clock.now()
-        while True:
-            with self.lock:
-                job = self.scheduler.pop_due(until)
-                if job is None:
-                    return ran
-                self._move_to(job.due_at)
-                self._run(job)
-            ran += 1
+        """Run every job due by now; returns how many ran. Sends nothing (safe in a request)."""
+        return self._run_until(self.clock.now())
 
     def work_due(self) -> bool:
         """Whether a queued job is due (cheap: the app then runs them off the event loop)."""
-        due = self.scheduler.next_due()
-        return due is not None and due <= self.clock.now()
+        return (due := self.scheduler.next_due()) is not None and due <= self.clock.now()
 
     def deliver_due(self) -> int:
         """Run due jobs and send the webhook attempts due by now (blocks on the receivers:
@@ -277,7 +265,7 @@ class Emulator:
         """Move time forward, running each job and sending each webhook attempt that falls
         due at its own moment (attempts go out through the sender, outside the lock)."""
         with self.lock:
-            target = self.clock.now() + timedelta(seconds=seconds)
+            target = check_target(self.clock.now(), seconds)
         ran = self._timeline(target)
         with self.lock:
             self._move_to(target)
@@ -285,6 +273,7 @@ class Emulator:
 
     def set_time(self, moment: datetime) -> int:
         with self.lock:
+            check_target(self.clock.now(), moment=moment)
             if moment < self.clock.now():
                 self.clock.set(moment)  # raises ClockError: time never moves back
         ran = self._timeline(moment)
@@ -298,14 +287,11 @@ class Emulator:
 
     def _timeline(self, until: datetime) -> int:
         """Run queued jobs and webhook attempts in time order up to `until`, each at its
-        moment.
+        moment; returns how many ran.
 
         Jobs due at a moment run before the attempts due then (a delivery report is due the
         moment its SMS is delivered). Attempts are sent outside the lock, so that the API
         keeps answering and a receiver may call it back. Without a sender only jobs run.
-
-        Returns:
-            How many jobs and attempts ran.
         """
         ran = 0
         hooks, sender = self.webhooks, self.sender
@@ -344,11 +330,13 @@ class Emulator:
 
     def _run_until(self, until: datetime) -> int:
         ran = 0
-        while (job := self.scheduler.pop_due(until)) is not None:
-            self._move_to(job.due_at)
-            self._run(job)
+        while True:
+            with self.lock:  # per job: a long queue lets other callers in between jobs
+                if (job := self.scheduler.pop_due(until)) is None:
+                    return ran
+                self._move_to(job.due_at)
+                self._run(job)
             ran += 1
-        return ran
 
     def _run(self, job: Job) -> None:
         try:
