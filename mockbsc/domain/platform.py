@@ -286,8 +286,7 @@ class Emulator:
         return org.sms_forward_url if org else None
 
     def _timeline(self, until: datetime) -> int:
-        """Run queued jobs and webhook attempts in time order up to `until`, each at its
-        moment; returns how many ran.
+        """Run jobs and webhook attempts up to `until`, each at its moment; returns how many.
 
         Jobs due at a moment run before the attempts due then (a delivery report is due the
         moment its SMS is delivered). Attempts are sent outside the lock, so that the API
@@ -301,14 +300,16 @@ class Emulator:
                     hooks.wait_idle(self.settings.webhook_timeout * 2 + 1)
                 job_due = self.scheduler.next_due()
                 hook_due = hooks.next_due() if sender is not None else None
-                if job_due is not None and job_due <= until and (hook_due is None
-                                                                 or job_due <= hook_due):
-                    ran += self._run_until(job_due)
-                    continue
-                if sender is None or hook_due is None or hook_due > until:
-                    return ran
-                self._move_to(hook_due)
-                batch = hooks.claim(self.clock.now())
+                if job_due is None or job_due > until or (hook_due is not None
+                                                          and hook_due < job_due):
+                    if sender is None or hook_due is None or hook_due > until:
+                        return ran
+                    job_due = None  # an attempt first
+                    self._move_to(hook_due)
+                    batch = hooks.claim(self.clock.now())
+            if job_due is not None or sender is None:  # outside the lock: _run_until takes
+                ran += self._run_until(job_due or until)  # it per job (a big order's batches)
+                continue
             ran += len(batch)
             outcomes = self._send(sender, batch)
             with self.lock:
