@@ -101,3 +101,23 @@ def test_a_failing_queued_job_is_logged(emulator: Emulator,
         emulator.advance(2)
     assert any("broken" in r.getMessage() and r.exc_info for r in caplog.records)
     assert isinstance(emulator.errors.pop(), RuntimeError)  # kept for check() as well
+
+
+def test_a_clock_move_lets_others_in_between_shipping_batches(emulator: Emulator) -> None:
+    """Each batch job holds the emulator lock once, on its own: between batches the API gets
+    the lock (a 100,000-SIM order no longer holds it, and every waiting request, for seconds)."""
+    import re
+
+    _, big = _products(emulator)
+    depths: list[int] = []
+    ship = emulator.scheduler._handlers["order_ship"]
+
+    def watched(*args: object) -> None:
+        depths.append(int(re.search(r"count=(\d+)", repr(emulator.lock)).group(1)))  # type: ignore[union-attr]
+        ship(*args)
+
+    emulator.scheduler._handlers["order_ship"] = watched
+    emulator.ordering.place(emulator.scenario.default_org_id,
+                            [OrderLine(big, 3 * SHIP_BATCH)], None, None)
+    emulator.advance(STEP)
+    assert depths == [1, 1]  # the two batches after the first, each at lock depth 1
