@@ -19,7 +19,7 @@ SHIP_BATCH = 1000  # mockbsc.domain.orders.desk.SHIP_BATCH
 def _order(client: TestClient, auth: dict[str, str], lines: list[tuple[int, int]]) -> int:
     response = client.post(f"{API}/v1/orders", headers=auth, json={
         "products": [{"productId": p, "quantity": q} for p, q in lines]})
-    return response.status_code
+    return int(response.status_code)
 
 
 def _products(emulator: Emulator) -> tuple[int, int]:
