@@ -85,3 +85,19 @@ def test_only_the_start_of_a_huge_answer_is_read(
     time.sleep(0.2)  # let the receiver notice the closed connection
     assert outcome.status == 200, outcome
     assert total[0] < 50_000_000  # the sender stopped reading (socket buffers take a few MB)
+
+
+def test_a_sender_called_inside_a_running_loop_still_sends(
+        receiver: Callable[[Answer], str]) -> None:
+    import asyncio
+
+    def ok(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+
+    url = receiver(ok)
+
+    async def inside() -> Any:
+        return HttpSender(_render, timeout=5.0).send([_outgoing(url)])
+
+    [outcome] = asyncio.run(inside())
+    assert outcome.status == 204, outcome

@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 
@@ -62,7 +63,7 @@ class HttpSender:
         with self._slots:
             started = time.perf_counter()
             try:
-                status = asyncio.run(self._call(sent, body))
+                status = _run_to_end(self._call(sent, body))
             except Exception as exc:  # refused, timeout, DNS, bad URL: the receiver's problem
                 # By name too: httpcore's own ReadTimeout may escape httpx's mapping.
                 if isinstance(exc, httpx.TimeoutException | TimeoutError) \
@@ -87,6 +88,17 @@ class HttpSender:
                     if read >= MAX_ANSWER_BYTES:
                         break
                 return response.status_code
+
+
+def _run_to_end(call: Coroutine[Any, Any, int]) -> int:
+    """`asyncio.run(call)`, in a helper thread when this one already runs a loop (a test
+    that moves the clock from inside an async test)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(call)
+    with ThreadPoolExecutor(1, thread_name_prefix="mockbsc-webhook") as pool:
+        return pool.submit(asyncio.run, call).result()
 
 
 def _since(started: float) -> float:
