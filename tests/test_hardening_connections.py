@@ -146,3 +146,12 @@ def _health_under_load(server: MockBSCServer) -> None:
         dribbler.join(WAIT)
         for sock in idle + slow:
             sock.close()
+
+
+def test_an_endless_request_head_gets_a_json_400(server: MockBSCServer) -> None:
+    with _connect(server) as sock:
+        # 20 KiB of head, never finished: the server reads it all, so hangs up cleanly.
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 20_480)
+        raw = _read_all(sock)
+    assert raw.startswith(b"HTTP/1.1 400"), raw
+    assert "Invalid HTTP request" in str(_json_body(raw)["message"])
