@@ -32,10 +32,19 @@ SERVE_FLAGS = {
     "webhook_backoff": "factor by which each later retry waits longer (default 2)",
     "webhook_max_interval": "longest wait between two retries in seconds (default 14400)",
     "webhook_window": "seconds after which an unacknowledged webhook is given up (default 86400)",
-    "webhook_timeout": "timeout of one webhook call in seconds (default 5)",
+    "webhook_timeout": "total deadline of one webhook call in seconds (default 5)",
     "webhook_concurrency": "webhook calls in flight at once, at most (default 8)",
     "unknown_sim": "answer to an unknown ICCID on GET /v1/sims/{iccid}: 404 (default) or empty",
     "max_body_bytes": "largest accepted request body (default 1048576)",
+    "journal_bytes": "memory budget of the request journal in bytes; the oldest calls go "
+                     "first (default 16777216)",
+    "header_timeout": "seconds a client has to send a request's headers, from connecting or "
+                      "from the previous answer (default 10)",
+    "keep_alive_timeout": "seconds an idle keep-alive connection stays open (default 5)",
+    "max_connections": "open connections at most; more are answered 503 (default 1000)",
+    "allowed_hosts": "comma-separated Host names the server answers (patterns '*' and "
+                     "'*.example'); default: loopback names when reached on loopback "
+                     "(DNS rebinding protection), anything else otherwise",
     "rate_limits": "off (default) or platform: 100 requests per 5 min per client on orders "
                    "and products, 10 per second per organisation on /v1/sims (429)",
     "admin_token": "close the control API /_mockbsc/*: its calls need 'Bearer TOKEN'",
@@ -99,6 +108,7 @@ def serve(settings: Settings, fd: int | None = None) -> int:
 
     from mockbsc.adapters.fixtures_file import FixtureError
     from mockbsc.api.app import build_emulator, create_app
+    from mockbsc.api.listener import uvicorn_config
 
     try:
         app = create_app(build_emulator(settings))
@@ -112,9 +122,8 @@ def serve(settings: Settings, fd: int | None = None) -> int:
     host, port = sock.getsockname()[:2] if sock else (settings.host, settings.port)
     print(f"mockbsc {VERSION} serving the BSC API at http://{host}:{port}/management-api "
           f"(API explorer: http://{host}:{port}/)", file=sys.stderr)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, access_log=False,
-                            log_level=settings.log_level, lifespan="on")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(app, settings, host=settings.host, port=settings.port,
+                                           log_level=settings.log_level, lifespan="on"))
     server.run(sockets=[sock] if sock else None)
     return 0 if server.started else 3  # 3: uvicorn's own status for a failed start-up
 

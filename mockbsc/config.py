@@ -47,6 +47,15 @@ class Settings:
     unknown_sim: UnknownSimMode = "404"
     tick_interval: float = 0.2
     max_body_bytes: int = 1024 * 1024
+    # Hardening (issue 12): the request journal's byte budget (see mockbsc.domain.journal).
+    journal_bytes: int = 16 * 1024 * 1024
+    # Connections (mockbsc.api.listener): the request head's deadline, idle keep-alive, a cap.
+    header_timeout: float = 10.0
+    keep_alive_timeout: float = 5.0
+    max_connections: int = 1000
+    # Host names accepted in `Host` (mockbsc.api.browser_guard); empty: loopback names on a
+    # loopback address, anything elsewhere. `*` and `*.domain` patterns work.
+    allowed_hosts: tuple[str, ...] = ()
     # Reliability and security (issue 6): injected faults (JSON, or compact specs split by
     # ';'), the platform's rate limits ("off" or "platform"), the control plane's admin token,
     # and the SQLite file that keeps the state across restarts.
@@ -121,6 +130,9 @@ def _check(name: str, value: object) -> None:
         raise SettingsError(f"{name}: {value} must be at least 1")
     if name == "sms_forward_url" and value and not str(value).startswith(("http://", "https://")):
         raise SettingsError(f"sms_forward_url: '{value}' is not an http(s) URL")
+    if name == "admin_token" and isinstance(value, str) and not value.strip():
+        # An empty MOCKBSC_ADMIN_TOKEN= would silently leave the control API open.
+        raise SettingsError("admin_token: must not be empty (leave it unset for no token)")
     if name == "port" and isinstance(value, int) and value > 65535:
         raise SettingsError(f"port: {value} is not a TCP port")
     if name == "faults" and isinstance(value, str):

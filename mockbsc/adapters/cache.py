@@ -24,13 +24,26 @@ def cache_dir() -> Path | None:
 
 
 def read(name: str) -> bytes | None:
+    """The file's bytes, or None: missing, unreadable, or one that someone else could have
+    written (not owned by this user, or writable by group or others; issue 12: a parsed
+    contract decides which calls need a token)."""
     directory = cache_dir()
     if directory is None:
         return None
+    path = directory / name
     try:
-        return (directory / name).read_bytes()
+        if not _private(path) or not _private(directory):
+            return None
+        return path.read_bytes()
     except OSError:
         return None
+
+
+def _private(path: Path) -> bool:
+    if not hasattr(os, "getuid"):  # pragma: no cover - Windows: ACLs, not mode bits
+        return True
+    info = path.stat()
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def write(name: str, data: bytes) -> None:
@@ -40,9 +53,11 @@ def write(name: str, data: bytes) -> None:
         return
     path = directory / name
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        partial.write_bytes(data)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
         os.replace(partial, path)
     except OSError:
         pass

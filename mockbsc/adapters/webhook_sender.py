@@ -1,16 +1,19 @@
 """`HttpSender`: the real webhook sender, pushing SMS forwarder messages to receivers by httpx.
 
 It runs in whichever thread drives deliveries (the app's pump worker or a clock-advance
-request's worker thread), never in the event loop and never under the emulator lock. Each
-call has a timeout, and at most `concurrency` calls are in flight at once across all batches.
+request's worker thread), never in the app's event loop and never under the emulator lock.
+Each call has a total deadline, and at most `concurrency` calls are in flight at once across
+all batches.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 
@@ -21,8 +24,20 @@ Renderer = Callable[[Outgoing], bytes]
 """The exact bytes of a delivery's body (the wire format is the API layer's to decide)."""
 
 
+MAX_ANSWER_BYTES = 64 * 1024
+"""How much of a receiver's answer is read: only its status counts, and a receiver that sends
+400 MB must not fill the memory (issue 12); the rest is left unread."""
+
+
 class HttpSender:
-    """Sends batches of webhook attempts; a receiver's failure becomes an `Outcome`."""
+    """Sends batches of webhook attempts; a receiver's failure becomes an `Outcome`.
+
+    Every call has a *total* deadline of `timeout` seconds (connect, send, the answer's head
+    and up to `MAX_ANSWER_BYTES` of its body): a receiver that answers one byte every two
+    seconds no longer holds a delivery, and the messages queued behind it, for minutes. Each
+    call runs on its own small event loop in the calling thread, so the deadline cancels it
+    wherever it waits.
+    """
 
     def __init__(self, render: Renderer, timeout: float = 5.0, concurrency: int = 8) -> None:
         self.render = render
@@ -37,30 +52,53 @@ class HttpSender:
     def send(self, batch: Sequence[Outgoing]) -> list[Outcome]:
         if not batch:
             return []
-        # trust_env=False: a proxy from the environment must not swallow calls to localhost.
-        with httpx.Client(timeout=self.timeout, trust_env=False,
-                          headers={"User-Agent": f"mockbsc/{VERSION} (SMS forwarder)"}
-                          ) as client:
-            if len(batch) == 1:
-                return [self._one(client, batch[0])]
-            with ThreadPoolExecutor(min(self.concurrency, len(batch)),
-                                    thread_name_prefix="mockbsc-webhook") as pool:
-                return list(pool.map(lambda sent: self._one(client, sent), batch))
+        if len(batch) == 1:
+            return [self._one(batch[0])]
+        with ThreadPoolExecutor(min(self.concurrency, len(batch)),
+                                thread_name_prefix="mockbsc-webhook") as pool:
+            return list(pool.map(self._one, batch))
 
-    def _one(self, client: httpx.Client, sent: Outgoing) -> Outcome:
+    def _one(self, sent: Outgoing) -> Outcome:
         body = self.render(sent)
         with self._slots:
             started = time.perf_counter()
             try:
-                response = client.request(sent.method, sent.url, content=body,
-                                          headers={"Content-Type": "application/json"})
+                status = _run_to_end(self._call(sent, body))
             except Exception as exc:  # refused, timeout, DNS, bad URL: the receiver's problem
                 # By name too: httpcore's own ReadTimeout may escape httpx's mapping.
-                if isinstance(exc, httpx.TimeoutException) or "Timeout" in type(exc).__name__:
+                if isinstance(exc, httpx.TimeoutException | TimeoutError) \
+                        or "Timeout" in type(exc).__name__:
                     return Outcome(error=f"timeout after {self.timeout:g} s",
                                    duration_ms=_since(started))
                 return Outcome(error=f"{type(exc).__name__}: {exc}", duration_ms=_since(started))
-            return Outcome(status=response.status_code, duration_ms=_since(started))
+            return Outcome(status=status, duration_ms=_since(started))
+
+    async def _call(self, sent: Outgoing, body: bytes) -> int:
+        async with asyncio.timeout(self.timeout):
+            # trust_env=False: a proxy from the environment must not swallow calls to localhost.
+            async with httpx.AsyncClient(
+                timeout=self.timeout, trust_env=False,
+                headers={"User-Agent": f"mockbsc/{VERSION} (SMS forwarder)"},
+            ) as client, client.stream(sent.method, sent.url, content=body,
+                                       headers={"Content-Type": "application/json"}
+                                       ) as response:
+                read = 0
+                async for chunk in response.aiter_raw():
+                    read += len(chunk)
+                    if read >= MAX_ANSWER_BYTES:
+                        break
+                return response.status_code
+
+
+def _run_to_end(call: Coroutine[Any, Any, int]) -> int:
+    """`asyncio.run(call)`, in a helper thread when this one already runs a loop (a test
+    that moves the clock from inside an async test)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(call)
+    with ThreadPoolExecutor(1, thread_name_prefix="mockbsc-webhook") as pool:
+        return pool.submit(asyncio.run, call).result()
 
 
 def _since(started: float) -> float:

@@ -24,6 +24,7 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 
 from mockbsc.adapters.fixtures_file import label_words, load_scenario
+from mockbsc.api.browser_guard import BrowserGuard
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.explorer import explorer_routes
 from mockbsc.api.gate import ConnectionDropped
@@ -103,7 +104,7 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
     routes.append(Route(bsc.base_path + "/api-docs", _api_docs(bsc), methods=["GET"],
                         name="apiDocs"))
 
-    middleware = [Middleware(JournalMiddleware)]
+    middleware = [Middleware(BrowserGuard), Middleware(JournalMiddleware)]
     persister = None
     if settings_of(emulator).state_file:  # restore now; answers wait for their commit
         from mockbsc.adapters.state_file import open_state_file
@@ -175,7 +176,8 @@ async def _pump(app: Starlette) -> None:
         emulator: Emulator = app.state.emulator
         await anyio.sleep(settings_of(emulator).tick_interval)
         try:
-            emulator.run_due()
+            if emulator.work_due():  # never on the loop: shipping a big order takes a while
+                await anyio.to_thread.run_sync(emulator.run_due)
             if ensure_sender(emulator).deliveries_due():
                 # Webhook calls wait on receivers: a worker thread, never the event loop.
                 await anyio.to_thread.run_sync(emulator.deliver_due, abandon_on_cancel=True)

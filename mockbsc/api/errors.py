@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from http import HTTPStatus
@@ -68,3 +69,13 @@ def error_response(
     if details:
         body["errors"] = details
     return json_response(body, status, headers)
+
+
+def raw_error(status: int, message: str) -> bytes:
+    """A whole HTTP/1.1 response in the control envelope, for the connection layer
+    (`mockbsc.api.listener`): malformed requests, connections over the cap, slow heads. It
+    closes the connection; there is no request, so no path and no API envelope to pick."""
+    body = json.dumps({"error": reason(status).replace(" ", ""), "message": message}).encode()
+    head = (f"HTTP/1.1 {status} {reason(status)}\r\ncontent-type: application/json\r\n"
+            f"content-length: {len(body)}\r\nconnection: close\r\n\r\n")
+    return head.encode("latin-1") + body

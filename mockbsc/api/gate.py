@@ -82,6 +82,8 @@ def check_admin(request: Request, emulator: Emulator, op: Operation) -> None:
     if not expected or op.path in OPEN_CONTROL_PATHS:
         return
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    # Header values arrive as latin-1 text of the raw bytes; the token is compared as the
+    # UTF-8 bytes a client sends for a non-ASCII token.
     if scheme.lower() != "bearer" or not hmac.compare_digest(
-            value.strip().encode(), expected.encode()):
+            value.strip().encode("latin-1"), expected.encode("utf-8")):
         raise UnauthorizedError("The control API needs 'Authorization: Bearer <admin token>'")

@@ -46,7 +46,7 @@ class JournalMiddleware:
                 return
             recorded = True
             route = scope.get("route")
-            emulator.journal.record(JournalEntry(
+            emulator.journal.record(JournalEntry.bounded(
                 at=at,
                 method=str(scope["method"]),
                 path=str(scope["path"]),

@@ -19,6 +19,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import Response
 
+from mockbsc.api.browser_guard import checked_host
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.gate import ConnectionDropped, admit, check_admin
 from mockbsc.config import settings_of
@@ -71,17 +72,30 @@ _BASE_URLS: dict[tuple[object, ...], str] = {}
 
 def _base_url(request: Request) -> str:
     """`str(request.base_url)` without its trailing slash, remembered per scheme, server, Host
-    header and root path (all it depends on): building it parses and joins a URL each time."""
+    header and root path (all it depends on): building it parses and joins a URL each time.
+
+    Only a `Host` that passed the browser guard's check goes into it (a `Location` built from
+    any `Host` points wherever the client says); otherwise the server's own address does."""
     scope = request.scope
     host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    if host is not None and not checked_host(scope):
+        host = None
     server = scope.get("server")
-    key = (scope.get("scheme", "http"), tuple(server) if server else None, host,
-           scope.get("app_root_path", scope.get("root_path", "")))
+    root = scope.get("app_root_path", scope.get("root_path", ""))
+    key = (scope.get("scheme", "http"), tuple(server) if server else None, host, root)
     base = _BASE_URLS.get(key)
     if base is None:
         if len(_BASE_URLS) >= 1024:  # many Host headers: keep the memory bounded
             _BASE_URLS.clear()
-        base = _BASE_URLS[key] = str(request.base_url).rstrip("/")
+        if host is None and server:
+            scheme = str(scope.get("scheme", "http"))
+            port = "" if (scheme, server[1]) in (("http", 80), ("https", 443)) \
+                else f":{server[1]}"
+            address = f"[{server[0]}]" if ":" in str(server[0]) else str(server[0])
+            base = f"{scheme}://{address}{port}{root}"
+        else:
+            base = str(request.base_url).rstrip("/")
+        _BASE_URLS[key] = base
     return base
 
 
@@ -111,7 +125,8 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
     async def endpoint(request: Request) -> Response:
         emulator = get_emulator(request)
         try:
-            emulator.run_due()
+            if emulator.work_due():  # due jobs (e.g. shipping an order) run off the loop
+                await anyio.to_thread.run_sync(emulator.run_due)
             token = _authenticate(request, emulator, op)
             if token is not None:  # for the request journal (api/journal.py)
                 request.scope["mockbsc.org_id"] = token.user.org_id
@@ -121,8 +136,11 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
                     return refused
             raw = await _read_body(request, BODY_LIMITS.get(op.id,
                                                             settings_of(emulator).max_body_bytes))
-            present, body = _parse_body(op, request, raw)
-            path, query = _validate(op, request, body, present)
+            if len(raw) > OFFLOAD_BYTES:  # big bodies are parsed and checked off the loop
+                body, path, query = await anyio.to_thread.run_sync(
+                    _parse_and_validate, op, request, raw)
+            else:
+                body, path, query = _parse_and_validate(op, request, raw)
             call = Call(request, emulator, op, path, query, body, token, api_base)
             if offload:
                 return await anyio.to_thread.run_sync(handler, call)
@@ -181,6 +199,16 @@ def _authenticate(request: Request, emulator: Emulator, op: Operation) -> Token 
 
 
 _HTTP1 = ("1.0", "1.1")
+OFFLOAD_BYTES = 64 * 1024
+"""Bodies above this size are parsed and validated in a worker thread, so a big (or hostile)
+body never holds the event loop while other clients, `/health` included, wait (issue 12)."""
+
+
+def _parse_and_validate(op: Operation, request: Request, raw: bytes
+                        ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    present, body = _parse_body(op, request, raw)
+    path, query = _validate(op, request, body, present)
+    return body, path, query
 
 
 async def _read_body(request: Request, limit: int) -> bytes:

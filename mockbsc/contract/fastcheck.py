@@ -55,7 +55,8 @@ def _compile(schema: Any, resolve: Resolve, seen: tuple[str, ...]) -> Check:
     if not isinstance(schema, Mapping):
         raise Unsupported(repr(schema))
     checks: list[Check] = []
-    for keyword, value in schema.items():
+    # Sizes before contents: a 200,000-item array fails `maxItems` before any item is read.
+    for keyword, value in sorted(schema.items(), key=lambda kv: kv[0] in _CONTENTS):
         if keyword in ANNOTATIONS or keyword in _HANDLED_BY_OTHERS:
             continue
         builder = _BUILDERS.get(keyword)
@@ -154,9 +155,39 @@ def _count(longest: bool) -> Callable[..., Check]:
     return build
 
 
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    r"""`pattern` compiled so that `$` means what JSON Schema (ECMA 262) says: the end of the
+    string. Python's `$` also matches before a trailing newline, which let `"evil\n"` through
+    `^[^\x00-\x1f]*$` (issue 12); every `$` outside a class and not escaped becomes `\Z`.
+    """
+    return _ECMA.get(pattern) or _ECMA.setdefault(pattern, re.compile(_end_anchors(pattern)))
+
+
+_ECMA: dict[str, re.Pattern[str]] = {}
+
+
+def _end_anchors(pattern: str) -> str:
+    out: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "$":
+            out.append("\\Z")
+            continue
+        out.append(char)
+    return "".join(out)
+
+
 def _pattern(value: Any, schema: Mapping[str, Any], resolve: Resolve,
              seen: tuple[str, ...]) -> Check:
-    search = re.compile(value).search  # jsonschema uses re.search, so the same dialect
+    search = ecma_regex(value).search  # the dialect of the jsonschema path (document.py)
     return lambda i: not isinstance(i, str) or search(i) is not None
 
 
@@ -256,6 +287,8 @@ def _if(value: Any, schema: Mapping[str, Any], resolve: Resolve,
     return lambda i: then(i) if condition(i) else otherwise(i)
 
 
+_CONTENTS = frozenset({"items", "properties", "additionalProperties", "allOf", "anyOf", "if",
+                       "$ref"})
 _HANDLED_BY_OTHERS = frozenset({"then", "else"})  # read by "if"
 _BUILDERS: dict[str, Callable[[Any, Mapping[str, Any], Resolve, tuple[str, ...]], Check]] = {
     "$ref": _ref,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
-from mockbsc.domain.errors import ClockError
+from mockbsc.domain.errors import ClockError, InvalidRequestError
 
 ClockMode = Literal["system", "manual"]
 
@@ -85,3 +86,26 @@ class ManualClock:
 
 
 DEFAULT_EPOCH = datetime(2026, 1, 5, 9, 0, 0, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+"""The clock never moves past this: token expiry, quotas and retry windows are added to the
+current time, and near year 9999 that overflows (every token request answered 500)."""
+
+
+def check_target(now: datetime, seconds: float | None = None,
+                 moment: datetime | None = None) -> datetime:
+    """The moment `seconds` after `now` (or `moment`), if the clock may move there.
+
+    Raises:
+        InvalidRequestError: seconds that are not a finite number, or a moment past `LATEST`.
+    """
+    if seconds is not None:
+        if not math.isfinite(seconds):
+            raise InvalidRequestError(f"seconds: {seconds} is not a finite number")
+        if seconds > (LATEST - now).total_seconds():
+            raise InvalidRequestError(
+                f"seconds: the clock cannot move past {LATEST.isoformat()}")
+        moment = now + timedelta(seconds=seconds)
+    assert moment is not None
+    if moment > LATEST:
+        raise InvalidRequestError(f"now: the clock cannot move past {LATEST.isoformat()}")
+    return moment

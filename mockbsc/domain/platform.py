@@ -14,13 +14,13 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal, ParamSpec, Protocol, TypeVar
 
 from mockbsc.domain.access.models import Organisation, Token, User
 from mockbsc.domain.access.rate_limits import RateLimiter
 from mockbsc.domain.access.tokens import TokenStore
-from mockbsc.domain.clock import Clock, ManualClock, SystemClock
+from mockbsc.domain.clock import Clock, ManualClock, SystemClock, check_target
 from mockbsc.domain.faults.rules import FaultBook, parse_specs
 from mockbsc.domain.fleet.events import EventLog
 from mockbsc.domain.fleet.lifecycle import Delays, SimChanges, SimLifecycle
@@ -66,6 +66,8 @@ class PlatformSettings(Protocol):
     def users(self) -> tuple[str, ...]: ...
     @property
     def token_ttl(self) -> int: ...
+    @property
+    def journal_bytes(self) -> int: ...
     @property
     def token_reuse(self) -> bool: ...
     @property
@@ -156,7 +158,7 @@ class Emulator:
         self.sms = SmsCenter()
         self.scheduler = Scheduler(self.clock)
         self.webhooks = WebhookDispatcher(retry_policy(settings), self.lock, self._forward_url)
-        self.journal = RequestJournal()
+        self.journal = RequestJournal(max_bytes=settings.journal_bytes)
         self.faults = FaultBook("/management-api")
         self.limits = RateLimiter(settings.rate_limits)
         # capabilities
@@ -239,10 +241,13 @@ class Emulator:
     def now(self) -> datetime:
         return self.clock.now()
 
-    @locked
     def run_due(self) -> int:
         """Run every job due by now; returns how many ran. Sends nothing (safe in a request)."""
         return self._run_until(self.clock.now())
+
+    def work_due(self) -> bool:
+        """Whether a queued job is due (cheap: the app then runs them off the event loop)."""
+        return (due := self.scheduler.next_due()) is not None and due <= self.clock.now()
 
     def deliver_due(self) -> int:
         """Run due jobs and send the webhook attempts due by now (blocks on the receivers:
@@ -260,7 +265,7 @@ class Emulator:
         """Move time forward, running each job and sending each webhook attempt that falls
         due at its own moment (attempts go out through the sender, outside the lock)."""
         with self.lock:
-            target = self.clock.now() + timedelta(seconds=seconds)
+            target = check_target(self.clock.now(), seconds)
         ran = self._timeline(target)
         with self.lock:
             self._move_to(target)
@@ -268,6 +273,7 @@ class Emulator:
 
     def set_time(self, moment: datetime) -> int:
         with self.lock:
+            check_target(self.clock.now(), moment=moment)
             if moment < self.clock.now():
                 self.clock.set(moment)  # raises ClockError: time never moves back
         ran = self._timeline(moment)
@@ -280,15 +286,11 @@ class Emulator:
         return org.sms_forward_url if org else None
 
     def _timeline(self, until: datetime) -> int:
-        """Run queued jobs and webhook attempts in time order up to `until`, each at its
-        moment.
+        """Run jobs and webhook attempts up to `until`, each at its moment; returns how many.
 
         Jobs due at a moment run before the attempts due then (a delivery report is due the
         moment its SMS is delivered). Attempts are sent outside the lock, so that the API
         keeps answering and a receiver may call it back. Without a sender only jobs run.
-
-        Returns:
-            How many jobs and attempts ran.
         """
         ran = 0
         hooks, sender = self.webhooks, self.sender
@@ -298,14 +300,16 @@ class Emulator:
                     hooks.wait_idle(self.settings.webhook_timeout * 2 + 1)
                 job_due = self.scheduler.next_due()
                 hook_due = hooks.next_due() if sender is not None else None
-                if job_due is not None and job_due <= until and (hook_due is None
-                                                                 or job_due <= hook_due):
-                    ran += self._run_until(job_due)
-                    continue
-                if sender is None or hook_due is None or hook_due > until:
-                    return ran
-                self._move_to(hook_due)
-                batch = hooks.claim(self.clock.now())
+                if job_due is None or job_due > until or (hook_due is not None
+                                                          and hook_due < job_due):
+                    if sender is None or hook_due is None or hook_due > until:
+                        return ran
+                    job_due = None  # an attempt first
+                    self._move_to(hook_due)
+                    batch = hooks.claim(self.clock.now())
+            if job_due is not None or sender is None:  # outside the lock: _run_until takes
+                ran += self._run_until(job_due or until)  # it per job (a big order's batches)
+                continue
             ran += len(batch)
             outcomes = self._send(sender, batch)
             with self.lock:
@@ -327,16 +331,19 @@ class Emulator:
 
     def _run_until(self, until: datetime) -> int:
         ran = 0
-        while (job := self.scheduler.pop_due(until)) is not None:
-            self._move_to(job.due_at)
-            self._run(job)
+        while True:
+            with self.lock:  # per job: a long queue lets other callers in between jobs
+                if (job := self.scheduler.pop_due(until)) is None:
+                    return ran
+                self._move_to(job.due_at)
+                self._run(job)
             ran += 1
-        return ran
 
     def _run(self, job: Job) -> None:
         try:
             self.scheduler.run(job)
         except Exception as exc:  # a failing job must not stop the queue; surfaced by check()
+            LOG.exception("queued job %s%r failed", job.kind, tuple(job.args))
             self.errors.append(exc)
 
     def _move_to(self, moment: datetime) -> None:

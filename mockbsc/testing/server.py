@@ -104,13 +104,13 @@ class MockBSCServer:
         import uvicorn
 
         from mockbsc.api.app import build_emulator, create_app
+        from mockbsc.api.listener import uvicorn_config
 
         self._app = create_app(self._initial or build_emulator(self.settings))
         self._socket = listening_socket(self.host, self.port)
         self.port = port_of(self._socket)
-        # ws="none": mockbsc has no websockets, and importing them only brings deprecations.
-        config = uvicorn.Config(self._app, log_level=self.log_level, access_log=False,
-                                lifespan="on", ws="none", timeout_graceful_shutdown=1)
+        config = uvicorn_config(self._app, self.settings, log_level=self.log_level,
+                                lifespan="on", timeout_graceful_shutdown=1)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._serve, args=(self._server, self._socket),
                                         name=f"mockbsc:{self.port}", daemon=True)

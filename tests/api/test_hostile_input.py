@@ -77,6 +77,17 @@ FIELDS: list[tuple[str, str, Any]] = [
     ("fault-message-control", "addFault", {"status": 503, "message": "a\x00b"}),
     ("reset-negative-sims", "resetState", {"sims": -1}),
     ("reset-huge-seed", "resetState", {"seed": 10**30}),
+    # issue 12: huge arrays refused by size, full-match patterns, product limits, the clock
+    ("bulk-200000-items", "updateSimsUsingPOST", [1] * 200_000),
+    ("topup-200000-items", "topUpMultipleUsingPOST", ["1"] * 200_000),
+    ("label-trailing-newline", "updateSimUsingPUT", {"label": "evil\n"}),
+    ("bulk-label-trailing-newline", "updateSimsUsingPOST", [{"iccid": ICCID, "label": "x\n"}]),
+    ("order-over-customer-max", "postOrderUsingPOST",
+     {"products": [{"productId": 1002, "quantity": 10_000}] * 50}),
+    ("set-clock-year-9999", "setClock", {"now": "9999-12-31T23:59:59Z"}),
+    ("advance-past-maximum", "advanceClock", {"seconds": 40_000_000_000}),
+    ("advance-nan", "advanceClock", {"seconds": float("nan")}),
+    ("advance-infinity", "advanceClock", {"seconds": float("inf")}),
     ("state-garbage", "importState", {"format": "mockbsc-state", "version": 1,
                                       "clock": {"mode": "manual", "now": "x",
                                                 "offset_seconds": 0}, "stores": {}}),
@@ -210,3 +221,38 @@ def test_a_state_import_may_be_larger_than_1_mib(client: TestClient) -> None:
     response = client.put("/_mockbsc/state", content=body,
                           headers={"Content-Type": "application/json"})
     assert response.status_code == 200, response.text
+
+
+CHANGING_CONTROL = sorted(op_id for op_id, (op, base) in OPERATIONS.items()
+                          if not base and op.method in ("POST", "PUT", "DELETE", "PATCH"))
+
+
+@pytest.mark.parametrize("op_id", CHANGING_CONTROL)
+@pytest.mark.parametrize("headers", [
+    {"Origin": "http://evil.example", "Content-Type": "application/json"},
+    {"Content-Type": "text/plain"},
+], ids=["cross-origin", "text-body"])
+def test_a_browser_cannot_change_the_control_plane(
+        client: TestClient, emulator: Emulator, headers_for: dict[str, dict[str, str]],
+        op_id: str, headers: dict[str, str]) -> None:
+    """Issue 12: a web page's simple cross-origin request (no preflight) changes nothing."""
+    op, base = OPERATIONS[op_id]
+    before = export_state(emulator)
+    response = client.request(op.method, url_of(op, base), headers=headers, content=b"{}")
+    assert response.status_code in (403, 415), response.text
+    assert response.json().get("message")
+    assert export_state(emulator) == before
+
+
+@pytest.mark.parametrize("op_id", sorted(OPERATIONS))
+def test_a_rebinding_host_gets_a_clear_400(mockbsc_app: Any, emulator: Emulator,
+                                           op_id: str) -> None:
+    """Issue 12: on a loopback address, a foreign `Host` (DNS rebinding) reaches nothing."""
+    op, base = OPERATIONS[op_id]
+    before = export_state(emulator)
+    with TestClient(mockbsc_app, base_url="http://127.0.0.1:8080") as loopback:
+        response = loopback.request(op.method, url_of(op, base),
+                                    headers={"Host": "evil.example"})
+    assert response.status_code == 400, response.text
+    assert response.json().get("message")
+    assert export_state(emulator) == before

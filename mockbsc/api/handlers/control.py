@@ -45,6 +45,7 @@ def api_docs(call: Call) -> Response:
     return Response(contract.json_bytes, media_type="application/json")
 
 
+@offloaded  # a million SIMs take seconds to seed: never on the event loop
 def reset_state(call: Call) -> Response:
     body = call.body or {}
     call.emulator.reset(seed=body.get("seed"), sims=body.get("sims"))

@@ -6,14 +6,19 @@ from starlette.responses import Response
 
 from mockbsc.api.operation import Call
 from mockbsc.api.responses import json_response
+from mockbsc.api.state_secrets import fill_passwords, strip_passwords
 from mockbsc.domain.state.snapshot import export_state, import_state
 
 
 def get_state(call: Call) -> Response:
-    return json_response(export_state(call.emulator), media_type="application/json")
+    document = export_state(call.emulator)
+    if not call.query.get("secrets"):  # passwords only when asked for (api/state_secrets.py)
+        strip_passwords(document)
+    return json_response(document, media_type="application/json")
 
 
 def put_state(call: Call) -> Response:
+    fill_passwords(call.body, call.emulator.tokens.users)
     import_state(call.emulator, call.body)  # a bad document raises before anything changes
     return json_response({"status": "restored", "sims": len(call.emulator.sims)},
                          media_type="application/json")

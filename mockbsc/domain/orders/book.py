@@ -65,12 +65,15 @@ class OrderBook:
             orders.sort(key=lambda o: getattr(o, attribute[name]), reverse=descending)
         return paginate(orders, page, page_size)
 
-    def check_lines(self, lines: Sequence[OrderLine]) -> None:
-        """Reject unknown products and quantities outside the product's limits.
+    def check_lines(self, lines: Sequence[OrderLine], org_id: int | None = None) -> None:
+        """Reject unknown products and quantities outside the product's limits: each line's
+        `minQuantity..maxQuantity` and package size, and, over all of `org_id`'s orders and
+        this one, `maxQuantityPerCustomer` (50 lines of 10,000 no longer pass, issue 12).
 
         Raises:
             InvalidRequestError: naming the product and the rule broken.
         """
+        ordered: dict[int, int] = {}
         for line in lines:
             product = self.products.get(line.product_id)
             if product is None:
@@ -85,6 +88,19 @@ class OrderBook:
                     f"products: quantity {line.quantity} of product {product.id} is not a "
                     f"multiple of its package size {product.package_size}"
                 )
+            ordered[product.id] = ordered.get(product.id, 0) + line.quantity
+        for product_id, quantity in ordered.items():
+            before = self._ordered_by(org_id, product_id) if org_id is not None else 0
+            limit = self.products[product_id].max_quantity_per_customer
+            if before + quantity > limit:
+                raise InvalidRequestError(
+                    f"products: {quantity} of product {product_id} (plus {before} ordered "
+                    f"before) is more than its maximum per customer of {limit}"
+                )
+
+    def _ordered_by(self, org_id: int, product_id: int) -> int:
+        return sum(line.quantity for order in self._orders.values() if order.org_id == org_id
+                   for line in order.lines if line.product_id == product_id)
 
     def place(
         self,

@@ -1,0 +1,157 @@
+"""Issue 12, connections: idle and slow clients are dropped, open connections are capped,
+malformed HTTP gets JSON, and `/health` answers while 300 idle and 50 slow clients hold on."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from mockbsc.config import Settings
+from mockbsc.testing.server import MockBSCServer
+
+WAIT = 5.0  # how long a test waits for the server to close a connection (a busy box)
+
+
+@contextlib.contextmanager
+def serving(**values: str) -> Iterator[MockBSCServer]:
+    settings = Settings().with_text({"header_timeout": "0.5", "keep_alive_timeout": "0.5",
+                                     **values})
+    with MockBSCServer(settings) as live:
+        yield live
+
+
+@pytest.fixture
+def server() -> Iterator[MockBSCServer]:
+    with serving() as live:
+        yield live
+
+
+def _connect(server: MockBSCServer) -> socket.socket:
+    sock = socket.create_connection((server.host, server.port), timeout=WAIT)
+    sock.settimeout(WAIT)
+    return sock
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes (a timeout fails the test)."""
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_body(raw: bytes) -> dict[str, object]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert b"content-type: application/json" in head.lower(), raw
+    result: dict[str, object] = json.loads(body)
+    return result
+
+
+def test_a_connection_that_sends_nothing_is_closed(server: MockBSCServer) -> None:
+    with _connect(server) as sock:
+        assert _read_all(sock) == b""
+
+
+def test_a_client_dribbling_its_headers_gets_408_and_is_dropped(server: MockBSCServer) -> None:
+    with _connect(server) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        deadline = time.monotonic() + WAIT
+        raw = b""
+        while time.monotonic() < deadline:
+            try:
+                sock.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                break
+            sock.settimeout(0.1)
+            try:
+                raw = _read_all(sock)
+                break
+            except TimeoutError:
+                continue
+        assert raw.startswith(b"HTTP/1.1 408"), raw
+        assert _json_body(raw)["error"] == "RequestTimeout"
+
+
+def test_an_idle_keep_alive_connection_is_closed(server: MockBSCServer) -> None:
+    with _connect(server) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        raw = _read_all(sock)  # the answer, then the close after 0.5 s idle
+        assert raw.startswith(b"HTTP/1.1 200"), raw
+
+
+def test_connections_over_the_cap_get_a_json_503() -> None:
+    with serving(max_connections="5", header_timeout="30") as server:
+        _over_the_cap(server)
+
+
+def _over_the_cap(server: MockBSCServer) -> None:
+    held = [_connect(server) for _ in range(5)]
+    try:
+        time.sleep(0.2)  # let the server accept the five (real sockets: no clock to move)
+        with _connect(server) as extra:
+            raw = _read_all(extra)
+        assert raw.startswith(b"HTTP/1.1 503"), raw
+        assert "5 connections" in str(_json_body(raw)["message"])
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def test_malformed_http_gets_a_json_400(server: MockBSCServer) -> None:
+    with _connect(server) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        raw = _read_all(sock)
+    assert raw.startswith(b"HTTP/1.1 400"), raw
+    assert "Invalid HTTP request" in str(_json_body(raw)["message"])
+
+
+def test_health_answers_while_300_idle_and_50_slow_clients_hold_on() -> None:
+    with serving(header_timeout="10", keep_alive_timeout="5") as server:
+        _health_under_load(server)
+
+
+def _health_under_load(server: MockBSCServer) -> None:
+    idle = [_connect(server) for _ in range(300)]
+    slow = [_connect(server) for _ in range(50)]
+    stop = threading.Event()
+
+    def dribble() -> None:  # slowloris: one header line at a time, never the blank line
+        for sock in slow:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        while not stop.wait(0.1):
+            for sock in slow:
+                with contextlib.suppress(OSError):
+                    sock.sendall(b"X-a: b\r\n")
+
+    dribbler = threading.Thread(target=dribble, daemon=True)
+    dribbler.start()
+    try:
+        time.sleep(0.5)  # all of them connected and dribbling
+        timings = []
+        with httpx.Client(timeout=WAIT) as client:
+            for _ in range(3):  # best of three: a busy two-core box may pause any one call
+                started = time.perf_counter()
+                assert client.get(server.url + "/health").status_code == 200
+                timings.append(time.perf_counter() - started)
+        assert min(timings) < 0.5, timings
+    finally:
+        stop.set()
+        dribbler.join(WAIT)
+        for sock in idle + slow:
+            sock.close()
+
+
+def test_an_endless_request_head_gets_a_json_400(server: MockBSCServer) -> None:
+    with _connect(server) as sock:
+        # 20 KiB of head, never finished: the server reads it all, so hangs up cleanly.
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 20_480)
+        raw = _read_all(sock)
+    assert raw.startswith(b"HTTP/1.1 400"), raw
+    assert "Invalid HTTP request" in str(_json_body(raw)["message"])

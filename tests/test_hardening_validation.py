@@ -1,0 +1,108 @@
+"""Issue 12, validation: a huge body is refused by its size before its contents, validation
+stops at the first errors, big bodies are checked off the event loop, and `^…$` patterns
+match the whole string (no trailing newline slips through)."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from mockbsc.contract import document
+from mockbsc.contract.document import SchemaValidator
+from mockbsc.contract.fastcheck import compile_check
+from tests.conftest import API
+
+ICCID = "8988280666030217999"
+MAX_VIOLATIONS = 20  # document.MAX_VIOLATIONS
+
+
+def _post(client: TestClient, path: str, body: Any, auth: dict[str, str]) -> Any:
+    return client.post(f"{API}{path}", content=json.dumps(body),
+                       headers={**auth, "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("path", ["/v1/sims", "/v1/sims/topup"], ids=["bulk-update", "topup"])
+def test_a_200000_item_array_is_refused_by_its_size_alone(
+        client: TestClient, auth: dict[str, str], path: str) -> None:
+    started = time.perf_counter()
+    response = _post(client, path, [1] * 200_000, auth)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 400, response.text
+    errors = response.json()["errors"]
+    assert [e["rule"] for e in errors] == ["maxItems"]
+    assert "200000 items" in errors[0]["message"]
+    assert elapsed < 5  # was 26 s (bulk update) and 6.7 s (top-up); generous for a busy box
+
+
+def test_validation_stops_at_the_first_errors(client: TestClient, auth: dict[str, str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    produced = 0
+    original = SchemaValidator.iter_errors
+
+    def counting(self: SchemaValidator, instance: Any) -> Iterator[Any]:
+        nonlocal produced
+        for error in original(self, instance):
+            produced += 1
+            yield error
+
+    monkeypatch.setattr(SchemaValidator, "iter_errors", counting)
+    response = _post(client, "/v1/sims", [{"label": 5}] * 5_000, auth)
+    assert response.status_code == 400, response.text
+    assert len(response.json()["errors"]) == MAX_VIOLATIONS
+    assert produced == MAX_VIOLATIONS  # not 10,000 errors built and then 20 kept
+
+
+def test_a_big_body_is_validated_off_the_event_loop(client: TestClient, auth: dict[str, str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import asyncio
+
+    on_loop: list[bool] = []
+    original = document.violations_of
+
+    def spy(*args: Any) -> Any:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:  # a worker thread has no running loop
+            on_loop.append(False)
+        return original(*args)
+
+    monkeypatch.setattr("mockbsc.api.operation.violations_of", spy)
+    body = [{"iccid": ICCID, "label": "x" * 10}] * 5_000  # ~200 KB, valid
+    _post(client, "/v1/sims", body, auth)
+    assert on_loop
+    assert not any(on_loop)
+
+
+def test_a_trailing_newline_does_not_pass_a_pattern(client: TestClient,
+                                                     auth: dict[str, str]) -> None:
+    response = client.put(f"{API}/v1/sims/{ICCID}", json={"label": "evil\n"}, headers=auth)
+    assert response.status_code == 400, response.text
+    assert response.json()["errors"][0]["name"] == "body.label"
+    assert client.get(f"{API}/v1/sims/{ICCID}", headers=auth).json().get("label") != "evil\n"
+
+
+def test_an_integer_query_with_a_trailing_newline_is_refused(client: TestClient,
+                                                             auth: dict[str, str]) -> None:
+    response = client.get(f"{API}/v1/sims?pageSize=10%0A", headers=auth)
+    assert response.status_code == 400, response.text
+
+
+@pytest.mark.parametrize(("pattern", "text", "matches"), [
+    ("^a$", "a\n", False), ("^a$", "a", True), (r"^\$$", "$", True), ("^[$]$", "$", True),
+    (r"^a\\$", "a\\", True),
+], ids=["newline", "plain", "escaped-dollar", "class-dollar", "escaped-backslash"])
+def test_patterns_anchor_at_the_very_end(pattern: str, text: str, matches: bool) -> None:
+    from mockbsc.contract.fastcheck import ecma_regex
+
+    assert (ecma_regex(pattern).search(text) is not None) is matches
+    check = compile_check({"type": "string", "pattern": pattern}, lambda ref: {})
+    assert check is not None
+    assert check(text) is matches
+    validator = document.full_match_validator()({"type": "string", "pattern": pattern})
+    assert validator.is_valid(text) is matches
