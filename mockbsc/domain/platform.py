@@ -143,6 +143,7 @@ class Emulator:
         self.labels = labels or label_words
         self.sender = sender
         self.errors: list[BaseException] = []
+        self.on_reset: list[Callable[[], None]] = []  # told after a reset (the change log)
         self.orgs: dict[int, Organisation] = {}
         self.seeded_at = self.clock.now()
         # stores
@@ -182,8 +183,10 @@ class Emulator:
 
     # ----------------------------------------------------------------- state and time
     @locked
-    def reset(self, seed: int | None = None, sims: int | None = None) -> None:
-        """Back to the seeded state: same fleet for the same seed, no tokens, empty queues."""
+    def reset(self, seed: int | None = None, sims: int | None = None,
+              at: datetime | None = None) -> None:
+        """Back to the seeded state: same fleet for the same seed, no tokens, empty queues;
+        seeded as of `at` (a restore rebuilds a fleet seeded earlier), else now."""
         changes = {k: v for k, v in (("seed", seed), ("sims", sims)) if v is not None}
         if changes:
             self.settings = self.settings.replace(**changes)
@@ -196,7 +199,7 @@ class Emulator:
         self.faults.load(parse_specs(self.settings.faults or ""))
         self.limits.clear()
         self.orgs = {}
-        now = self.seeded_at = self.clock.now()
+        now = self.seeded_at = at or self.clock.now()
         words = self.labels(self.settings.seed)
         index = 0
         for spec in self._org_specs():
@@ -210,6 +213,8 @@ class Emulator:
             index += spec.sims
         for user in self._users():
             self.tokens.add_user(user)
+        for listener in self.on_reset:
+            listener()
 
     def _org_specs(self) -> list[OrgSpec]:
         specs = list(self.scenario.orgs)

@@ -77,7 +77,7 @@ NOT_STATE: dict[str, frozenset[str]] = {
     "emulator": frozenset({
         "settings", "scenario", "clock", "lock", "sender", "errors", "journal", "faults",
         "limits", "labels", "lookup", "lifecycle", "messaging", "ordering", "topups",
-        "forwarder", "network"}),
+        "forwarder", "network", "on_reset"}),
     "lifecycle": frozenset({"_clock", "_scheduler", "_lookup", "_events", "_radio", "_delays",
                             "on_attach"}),
     "scheduler": frozenset({"_clock", "_handlers"}),
