@@ -106,7 +106,7 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
     middleware = [Middleware(JournalMiddleware)]
     persister = None
     if settings_of(emulator).state_file:  # restore now; answers wait for their commit
-        from mockbsc.adapters.state_file import open_state_file
+        from mockbsc.adapters.persister import open_state_file
         from mockbsc.api.durable import DurableMiddleware
 
         persister = open_state_file(emulator, lambda: emulator)

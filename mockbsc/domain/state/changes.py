@@ -56,6 +56,8 @@ WHOLE: tuple[tuple[str, str], ...] = (
     ("scheduler", "_seq"), ("tokens", "_users"),
 )
 HEAP = "scheduler._heap"
+# Stores the seed fills: a key removed from one must be remembered, not just forgotten.
+SEEDED_STORES = ("sims._by_iccid|", "sims._by_org|")
 
 
 class TrackedDict(dict[K, V]):

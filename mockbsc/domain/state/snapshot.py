@@ -17,7 +17,7 @@ import threading
 import types
 import typing
 from collections import deque
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any, Protocol
 
@@ -45,6 +45,8 @@ class StateOwner(Protocol):
 FORMAT = "mockbsc-state"
 VERSION = 1
 MAX_DEPTH = 64
+MAX_OFFSET = 100 * 366 * 86_400.0  # a century, in seconds
+_EPOCHS = (datetime(1971, 1, 1, tzinfo=UTC), datetime(9998, 1, 1, tzinfo=UTC))
 
 
 def _state_types() -> dict[str, dict[str, Any]]:
@@ -233,6 +235,9 @@ def _clock_of(data: Any) -> tuple[str, datetime, float]:
             from None
     if now.tzinfo is None or mode not in ("manual", "system"):
         raise SnapshotError("state.clock: now needs a time zone; mode is manual or system")
+    if not abs(offset) <= MAX_OFFSET or not (_EPOCHS[0] < now < _EPOCHS[1]):
+        raise SnapshotError(f"state.clock: offset_seconds within ±{MAX_OFFSET:.0f} and now "
+                            "between the years 1971 and 9998")  # every clock sum stays valid
     return mode, now, offset
 
 
@@ -381,8 +386,9 @@ def conforms(value: Any, hint: Any) -> bool:
     if origin is dict:
         return isinstance(value, dict) and all(
             conforms(k, args[0]) and conforms(v, args[1]) for k, v in value.items())
-    if hint is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is float:  # finite: a NaN quota would poison every sum it enters
+        return isinstance(value, int | float) and not isinstance(value, bool) \
+            and -2.0**63 < value < 2.0**63
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if isinstance(hint, type):
