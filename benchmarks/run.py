@@ -15,7 +15,7 @@ from collections.abc import Callable
 from benchmarks.report import Figure, print_table
 from benchmarks.wrk import WrkMissing, ensure_wrk
 
-SECTIONS = ("startup", "scale", "throughput", "webhooks")
+SECTIONS = ("startup", "scale", "throughput", "webhooks", "durability")
 
 
 def log(message: str) -> None:
@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         "scale": lambda: _scale(args.quick, duration),
         "throughput": lambda: _throughput(duration, 2 if args.quick else 4),
         "webhooks": lambda: _webhooks(args.quick, duration),
+        "durability": lambda: _durability(args.quick, duration),
     }
     figures: list[Figure] = []
     started = time.perf_counter()
@@ -89,3 +90,9 @@ def _webhooks(quick: bool, duration: float) -> list[Figure]:
     from benchmarks import webhooks
 
     return webhooks.measure(quick, duration, log)
+
+
+def _durability(quick: bool, duration: float) -> list[Figure]:
+    from benchmarks import durability
+
+    return durability.measure(quick, duration, log)

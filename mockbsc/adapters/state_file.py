@@ -207,6 +207,30 @@ class StateFile:
         self._lock_file.release()
 
 
+def peek_base(path: str | Path) -> dict[str, Any] | None:
+    """The `$base` entry of a state file, read without locking or writing anything (None
+    when there is none or it cannot be read so): a server builds its fleet as of that base
+    instead of seeding twice. The real open (`StateFile`) checks everything again."""
+    path = Path(path)
+    try:
+        if check_file(path):
+            return None
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    except (StateFileError, sqlite3.Error):
+        return None
+    try:
+        row = db.execute("SELECT value FROM snapshot WHERE key = ?", (BASE,)).fetchone()
+        base = json.loads(row[0]) if row and row[0] else None
+        for (body,) in db.execute("SELECT body FROM log ORDER BY seq"):
+            if b'"$base"' in bytes(body):  # parse only the rows that start a state
+                base = next((v for k, v in json.loads(body) if k == BASE), base)
+        return base if isinstance(base, dict) else None
+    except (sqlite3.Error, ValueError):
+        return None
+    finally:
+        db.close()
+
+
 def sizes(path: Path) -> tuple[int, int]:
     """(database bytes, WAL bytes) of a state file."""
     wal = path.with_name(path.name + "-wal")

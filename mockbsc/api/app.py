@@ -41,7 +41,18 @@ LOG = logging.getLogger(__name__)
 
 def build_emulator(settings: Settings | None = None) -> Emulator:
     settings = settings or Settings.from_env(os.environ)
-    return Emulator(settings, load_scenario(settings.fixtures), labels=label_words)
+    seeded_at = None
+    if settings.state_file:  # seed as of the saved fleet's instant: no second seeding
+        from datetime import datetime
+
+        from mockbsc.adapters.state_file import peek_base
+
+        base = peek_base(settings.state_file)
+        if base is not None and base.get("seeded") and isinstance(base.get("seeded_at"), str):
+            seeded_at = datetime.fromisoformat(base["seeded_at"])
+            settings = settings.replace(seed=base["seed"], sims=base["sims"])
+    return Emulator(settings, load_scenario(settings.fixtures), labels=label_words,
+                    seeded_at=seeded_at)
 
 
 def contract_routes(contract: Contract, handlers: Mapping[str, Handler],

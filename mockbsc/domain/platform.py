@@ -131,11 +131,12 @@ class Emulator:
         clock: the one source of time; made from the settings when None.
         sender: sends webhook attempts; None keeps them queued (pure domain use).
         labels: the device-name pool per seed; Faker's, made in this process, when None.
+        seeded_at: seed the fleet as of this instant (a restored state file's), else now.
     """
 
     def __init__(self, settings: PlatformSettings, scenario: Scenario,
                  clock: Clock | None = None, sender: Sender | None = None,
-                 labels: LabelSource | None = None) -> None:
+                 labels: LabelSource | None = None, seeded_at: datetime | None = None) -> None:
         self.settings = settings
         self.scenario = scenario
         self.clock = clock or make_clock(settings)
@@ -179,7 +180,7 @@ class Emulator:
         self.lifecycle.on_attach.append(self.messaging.on_attach)
         self.messaging.on_final.append(self.forwarder.report)
         self.webhooks.on_attempt.append(self.forwarder.on_attempt)
-        self.reset()
+        self.reset(at=seeded_at)
 
     # ----------------------------------------------------------------- state and time
     @locked

@@ -137,6 +137,7 @@ class ChangeTracker:
         self.platform: Any = platform
         self._dicts: list[TrackedDict[Any, Any]] = []
         self._last: dict[str, str] = {}
+        self._hashes: dict[str, int] = {}
         self._jobs: set[int] = set()
         self._full = not seeded
         self._base = True
@@ -161,6 +162,7 @@ class ChangeTracker:
         for tracked in self._dicts:
             tracked.touched.clear()
         self._last.clear()
+        self._hashes.clear()
         self._jobs.clear()
         self._full, self._base = False, True
 
@@ -181,6 +183,7 @@ class ChangeTracker:
                                    "sims": settings.sims,
                                    "seeded_at": platform.seeded_at.isoformat()}))
             self._last.clear()
+            self._hashes.clear()
             self._jobs.clear()
         for (store, attr), tracked in zip(TRACKED, self._dicts, strict=True):
             keys, tracked.touched = list(tracked.touched), {}
@@ -189,7 +192,11 @@ class ChangeTracker:
             for key in keys:
                 name = _key(store, attr, key)
                 value = dict.get(tracked, key, _MISSING)
-                self._add(entries, name, None if value is _MISSING else _encode(value, {}))
+                data = None if value is _MISSING else _encode(value, {})
+                digest = hash(json.dumps(data))  # a key only read is not written again
+                if self._hashes.get(name) != digest:
+                    self._hashes[name] = digest
+                    entries.append((name, data))
         for store, attr in WHOLE:
             self._add(entries, f"{store}.{attr}",
                       _encode(getattr(_owner(platform, store, attr), attr), {}))
