@@ -80,7 +80,7 @@ def test_a_collect_holds_only_what_changed(
                       json={"label": "x"}).status_code == 200
     keys = {key.partition("|")[0] for key, _ in tracker.collect()}
     assert "sims._by_iccid" in keys
-    assert keys <= {"sims._by_iccid", "events._by_iccid", "usage._by_iccid", "emulator._pending",
+    assert keys <= {"sims._by_iccid", "events.event", "usage._by_iccid", "emulator._pending",
                     "emulator._next_change", "scheduler._heap", "scheduler._seq",
                     "events._next_id", "tokens._tokens", "tokens._current"}
     assert tracker.collect() == []

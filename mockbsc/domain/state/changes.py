@@ -56,6 +56,10 @@ WHOLE: tuple[tuple[str, str], ...] = (
     ("scheduler", "_seq"), ("tokens", "_users"),
 )
 HEAP = "scheduler._heap"
+# A SIM's events only grow at the end and age out at the start: one entry per event (keyed
+# by SIM and event id; ids grow in the order events are recorded), not the whole list.
+EVENTS = ("events", "_by_iccid")
+EVENT = "events.event"
 # Stores the seed fills: a key removed from one must be remembered, not just forgotten.
 SEEDED_STORES = ("sims._by_iccid|", "sims._by_org|")
 
@@ -139,6 +143,7 @@ class ChangeTracker:
         self._last: dict[str, str] = {}
         self._hashes: dict[str, int] = {}
         self._jobs: set[int] = set()
+        self._events: dict[Any, set[int]] = {}
         self._full = not seeded
         self._base = True
         self._install()
@@ -164,6 +169,7 @@ class ChangeTracker:
         self._last.clear()
         self._hashes.clear()
         self._jobs.clear()
+        self._events.clear()
         self._full, self._base = False, True
 
     def _replaced(self) -> bool:
@@ -185,10 +191,14 @@ class ChangeTracker:
             self._last.clear()
             self._hashes.clear()
             self._jobs.clear()
+            self._events.clear()
         for (store, attr), tracked in zip(TRACKED, self._dicts, strict=True):
             keys, tracked.touched = list(tracked.touched), {}
             if self._full:
                 keys = list(dict.keys(tracked))
+            if (store, attr) == EVENTS:
+                self._collect_events(entries, tracked, keys)
+                continue
             for key in keys:
                 name = _key(store, attr, key)
                 value = dict.get(tracked, key, _MISSING)
@@ -211,6 +221,20 @@ class ChangeTracker:
         self._jobs = set(jobs)
         self._full = self._base = False
         return entries
+
+    def _collect_events(self, entries: list[Entry], tracked: dict[Any, Any],
+                        iccids: list[Any]) -> None:
+        for iccid in iccids:
+            events = dict.get(tracked, iccid) or []
+            logged = self._events.get(iccid, set())
+            prefix = f"{EVENT}|{json.dumps(iccid)}|"
+            for event in events:
+                if event.id not in logged:
+                    entries.append((f"{prefix}{event.id}", _encode(event, {})))
+            ids = {event.id for event in events}
+            for gone in logged - ids:
+                entries.append((f"{prefix}{gone}", None))
+            self._events[iccid] = ids
 
     def _add(self, entries: list[Entry], name: str, value: Any) -> None:
         text = json.dumps(value)
@@ -271,10 +295,16 @@ def restore(platform: StateOwner, folded: dict[str, Any]) -> None:
                 dict.clear(getattr(_owner(p, store, attr), attr))
             p.scheduler._heap.clear()
         jobs = {job.seq: job for job in p.scheduler._heap}
+        events: dict[str, dict[int, Any]] = {}
         for key, data in folded.items():
             if key.startswith("$"):
                 continue
+            if key.startswith(EVENT + "|"):
+                _, iccid, event_id = key.split("|")
+                events.setdefault(json.loads(iccid), {})[int(event_id)] = data
+                continue
             _apply(p, key, data, jobs)
+        _apply_events(p, events)
         p.scheduler._heap = list(jobs.values())
         heapq.heapify(p.scheduler._heap)
         _relink_tokens(p)
@@ -320,6 +350,17 @@ def _apply(p: Any, key: str, data: Any, jobs: dict[int, Job]) -> None:
     if not conforms(value, value_hint):
         raise SnapshotError(f"{where}: does not have the type {value_hint}")
     dict.__setitem__(target, map_key, value)
+
+
+def _apply_events(p: Any, events: dict[str, dict[int, Any]]) -> None:
+    hint = typing.get_args(_value_hint(*EVENTS))[1]
+    for iccid, by_id in events.items():
+        where = f"state file: {EVENT}|{iccid}"
+        decoded = [_Decoder({}, where).decode(by_id[i], 0) for i in sorted(by_id)
+                   if by_id[i] is not None]
+        if not isinstance(iccid, str) or not conforms(decoded, hint):
+            raise SnapshotError(f"{where}: does not have the type {hint}")
+        dict.__setitem__(p.events._by_iccid, iccid, decoded)
 
 
 def _relink_tokens(p: Any) -> None:
