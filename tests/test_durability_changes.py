@@ -10,7 +10,8 @@ from starlette.testclient import TestClient
 
 from mockbsc.domain.clock import ManualClock
 from mockbsc.domain.platform import Emulator
-from mockbsc.domain.state.changes import BASE, ChangeTracker, Entry, fold, restore
+from mockbsc.domain.state.changes import BASE, ChangeTracker, Entry, fold
+from mockbsc.domain.state.restore import restore
 from mockbsc.domain.state.snapshot import export_state
 from tests.conftest import API
 from tests.test_state import busy_state

@@ -24,7 +24,8 @@ from mockbsc.adapters.state_file import StateFile, StateFileError
 from mockbsc.config import settings_of
 from mockbsc.domain.errors import DomainError
 from mockbsc.domain.platform import Emulator
-from mockbsc.domain.state.changes import ChangeTracker, Entry, restore
+from mockbsc.domain.state.changes import ChangeTracker, Entry
+from mockbsc.domain.state.restore import restore
 
 LOG = logging.getLogger(__name__)
 
