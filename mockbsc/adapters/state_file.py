@@ -208,14 +208,14 @@ class StateFile:
 
 
 def peek_base(path: str | Path) -> dict[str, Any] | None:
-    """The `$base` entry of a state file, read without locking or writing anything (None
-    when there is none or it cannot be read so): a server builds its fleet as of that base
-    instead of seeding twice. The real open (`StateFile`) checks everything again."""
+    """The `$base` entry of a state file, read before the lock is taken (None when there is
+    none or it cannot be read): a server builds its fleet as of that base instead of seeding
+    twice. Only our own files are opened; the real open (`StateFile`) checks all again."""
     path = Path(path)
     try:
         if check_file(path):
             return None
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = _connect(path)  # ours (checked above); read-write, so a crashed WAL recovers
     except (StateFileError, sqlite3.Error):
         return None
     try:
