@@ -186,9 +186,12 @@ async def _pump(app: Starlette) -> None:
         emulator: Emulator = app.state.emulator
         await anyio.sleep(settings_of(emulator).tick_interval)
         try:
-            emulator.run_due()
+            ran = emulator.run_due()
             if ensure_sender(emulator).deliveries_due():
                 # Webhook calls wait on receivers: a worker thread, never the event loop.
-                await anyio.to_thread.run_sync(emulator.deliver_due, abandon_on_cancel=True)
+                ran += await anyio.to_thread.run_sync(emulator.deliver_due,
+                                                      abandon_on_cancel=True)
+            if ran and app.state.persister is not None:
+                app.state.persister.request()  # work done on its own is committed at once
         except Exception:  # keep pumping; the error is kept for check()
             LOG.exception("scheduled work failed")

@@ -1,9 +1,11 @@
-"""Numbers a request body may carry: finite, and within the model's range.
+"""Numbers a request body may carry: finite ones.
 
 Python's `json` reads `NaN`, `Infinity` and `1e999` (as inf), none of which is JSON (RFC 8259
 §6) nor a value the platform's Java model holds; a NaN quota or an infinite clock step would
 also poison the saved state. The body parser turns each such token into a `NonFinite` marker
-and the request is refused with a 400 naming every field that carries one.
+and the request is refused with a 400 naming every field that carries one. The range of each
+field the model reads is the contract's (`minimum`/`maximum`, at most a Java long), checked
+by validation like any other rule.
 """
 
 from __future__ import annotations
@@ -14,9 +16,6 @@ from typing import Any
 
 from mockbsc.contract.document import Violation
 
-# The model's range: a Java long. Larger magnitudes overflow the platform's counters, and
-# keep ours finite when a few of them are added up.
-MAX_NUMBER = 2**63
 _SEEN = threading.local()
 
 
@@ -42,7 +41,7 @@ def non_finite_violations(value: Any, name: str) -> Iterator[Violation]:
     """A violation for each `NonFinite` in a parsed body, named by its dotted path."""
     if isinstance(value, NonFinite):
         yield Violation("body", name, "finite",
-                        f"{name}: {value.text} is not a finite number within ±2^63")
+                        f"{name}: {value.text} is not a finite number")
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from non_finite_violations(item, f"{name}.{key}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from starlette.responses import Response
 
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.gate import ConnectionDropped, admit, check_admin
-from mockbsc.api.numbers import MAX_NUMBER, NonFinite, non_finite_violations, take_seen
+from mockbsc.api.numbers import NonFinite, non_finite_violations, take_seen
 from mockbsc.config import settings_of
 from mockbsc.contract.document import ContractViolation, Operation, Violation, violations_of
 from mockbsc.domain.access.models import Token
@@ -232,8 +233,7 @@ def _parse_body(op: Operation, request: Request, raw: bytes) -> tuple[bool, Any]
                                                "body: is not valid UTF-8")]) from None
     take_seen()  # a parse that failed half-way may have left it set
     try:
-        body = json.loads(raw, parse_float=_json_number, parse_constant=NonFinite,
-                          parse_int=_json_int)
+        body = json.loads(raw, parse_float=_json_number, parse_constant=NonFinite)
     except UnicodeDecodeError:
         raise ContractViolation([Violation("body", "body", "encoding",
                                            "body: is not valid UTF-8")]) from None
@@ -255,14 +255,9 @@ def _json_number(text: str) -> float | int | NonFinite:
     float would break the integer arithmetic behind it (order totals are Decimal).
     """
     value = float(text)
-    if not -MAX_NUMBER < value < MAX_NUMBER:  # also NaN: comparisons with it are False
+    if not math.isfinite(value):  # 1e999: beyond any double
         return NonFinite(text)
-    return int(value) if value.is_integer() else value
-
-
-def _json_int(text: str) -> int | NonFinite:
-    value = int(text)
-    return value if -MAX_NUMBER < value < MAX_NUMBER else NonFinite(text)
+    return int(value) if value.is_integer() and abs(value) < 2**63 else value
 
 
 def _validate(
