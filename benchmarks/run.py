@@ -24,7 +24,7 @@ from benchmarks.report import (
 )
 from benchmarks.wrk import WrkMissing, ensure_wrk
 
-SECTIONS = ("startup", "scale", "throughput", "webhooks")
+SECTIONS = ("startup", "scale", "throughput", "webhooks", "durability")
 VERDICTS = {
     EXIT_PASSED: "Every target holds (exit 0).",
     EXIT_MISSED: "A target was missed (exit 1).",
@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         "scale": lambda: _scale(args.quick, duration),
         "throughput": lambda: _throughput(duration, 2 if args.quick else 4),
         "webhooks": lambda: _webhooks(args.quick, duration),
+        "durability": lambda: _durability(args.quick, duration),
     }
     figures: list[Figure] = []
     started = time.perf_counter()
@@ -105,3 +106,9 @@ def _webhooks(quick: bool, duration: float) -> list[Figure]:
     from benchmarks import webhooks
 
     return webhooks.measure(quick, duration, log)
+
+
+def _durability(quick: bool, duration: float) -> list[Figure]:
+    from benchmarks import durability
+
+    return durability.measure(quick, duration, log)

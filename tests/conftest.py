@@ -6,12 +6,17 @@ the names the core tests use; a module may still override `settings` to change t
 
 from __future__ import annotations
 
+import contextlib
+import socket
+from collections.abc import Callable, Iterator
+
 import pytest
 from starlette.testclient import TestClient
 
 from mockbsc.config import Settings
 from mockbsc.domain.platform import Emulator
 from mockbsc.testing.plugin import settings_for
+from mockbsc.testing.ports import listening_socket
 from mockbsc.testing.receiver import WebhookReceiver
 from mockbsc.testing.server import issue_token
 
@@ -79,3 +84,17 @@ def receiver(client: TestClient, mockbsc_webhook_receiver: WebhookReceiver) -> W
                           json={"url": mockbsc_webhook_receiver.url})
     assert response.status_code == 200
     return mockbsc_webhook_receiver
+
+
+@pytest.fixture
+def new_socket() -> Iterator[Callable[[], socket.socket]]:
+    """Listening loopback sockets for the servers a test starts (closed at teardown): a
+    server takes one over (`mockbsc serve --fd`), so no port is ever released and re-bound."""
+    with contextlib.ExitStack() as stack:
+        yield lambda: stack.enter_context(listening_socket())
+
+
+@pytest.fixture
+def sock(new_socket: Callable[[], socket.socket]) -> socket.socket:
+    """One listening loopback socket, kept across a server's kill and restart."""
+    return new_socket()

@@ -42,7 +42,18 @@ LOG = logging.getLogger(__name__)
 
 def build_emulator(settings: Settings | None = None) -> Emulator:
     settings = settings or Settings.from_env(os.environ)
-    return Emulator(settings, load_scenario(settings.fixtures), labels=label_words)
+    seeded_at = None
+    if settings.state_file:  # seed as of the saved fleet's instant: no second seeding
+        from datetime import datetime
+
+        from mockbsc.adapters.state_file import peek_base
+
+        base = peek_base(settings.state_file)
+        if base is not None and base.get("seeded") and isinstance(base.get("seeded_at"), str):
+            seeded_at = datetime.fromisoformat(base["seeded_at"])
+            settings = settings.replace(seed=base["seed"], sims=base["sims"])
+    return Emulator(settings, load_scenario(settings.fixtures), labels=label_words,
+                    seeded_at=seeded_at)
 
 
 def contract_routes(contract: Contract, handlers: Mapping[str, Handler],
@@ -107,7 +118,7 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
     middleware = [Middleware(BrowserGuard), Middleware(JournalMiddleware)]
     persister = None
     if settings_of(emulator).state_file:  # restore now; answers wait for their commit
-        from mockbsc.adapters.state_file import open_state_file
+        from mockbsc.adapters.persister import open_state_file
         from mockbsc.api.durable import DurableMiddleware
 
         persister = open_state_file(emulator, lambda: emulator)
@@ -176,10 +187,14 @@ async def _pump(app: Starlette) -> None:
         emulator: Emulator = app.state.emulator
         await anyio.sleep(settings_of(emulator).tick_interval)
         try:
+            ran = 0
             if emulator.work_due():  # never on the loop: shipping a big order takes a while
-                await anyio.to_thread.run_sync(emulator.run_due)
+                ran = await anyio.to_thread.run_sync(emulator.run_due)
             if ensure_sender(emulator).deliveries_due():
                 # Webhook calls wait on receivers: a worker thread, never the event loop.
-                await anyio.to_thread.run_sync(emulator.deliver_due, abandon_on_cancel=True)
+                ran += await anyio.to_thread.run_sync(emulator.deliver_due,
+                                                      abandon_on_cancel=True)
+            if ran and app.state.persister is not None:
+                app.state.persister.request()  # work done on its own is committed at once
         except Exception:  # keep pumping; the error is kept for check()
             LOG.exception("scheduled work failed")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from starlette.responses import Response
 from mockbsc.api.browser_guard import checked_host
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.gate import ConnectionDropped, admit, check_admin
+from mockbsc.api.numbers import NonFinite, non_finite_violations, take_seen
 from mockbsc.config import settings_of
 from mockbsc.contract.document import ContractViolation, Operation, Violation, violations_of
 from mockbsc.domain.access.models import Token
@@ -64,8 +66,9 @@ class Call:
 
 
 # An exported state easily passes the 1 MiB a BSC call may send (a 1,000-SIM fleet with its
-# history is about 10 MB), so loading one back has its own limit.
-BODY_LIMITS = {"importState": 512 * 1024 * 1024}
+# history is about 10 MB), so loading one back has its own limit: 64 MiB, a fleet of about
+# 40,000 SIMs (parsed, a document takes several times its size in memory).
+BODY_LIMITS = {"importState": 64 * 1024 * 1024}
 
 _BASE_URLS: dict[tuple[object, ...], str] = {}
 
@@ -256,8 +259,9 @@ def _parse_body(op: Operation, request: Request, raw: bytes) -> tuple[bool, Any]
         except UnicodeDecodeError:
             raise ContractViolation([Violation("body", "body", "encoding",
                                                "body: is not valid UTF-8")]) from None
+    take_seen()  # a parse that failed half-way may have left it set
     try:
-        return True, json.loads(raw, parse_float=_json_number)
+        body = json.loads(raw, parse_float=_json_number, parse_constant=NonFinite)
     except UnicodeDecodeError:
         raise ContractViolation([Violation("body", "body", "encoding",
                                            "body: is not valid UTF-8")]) from None
@@ -267,15 +271,20 @@ def _parse_body(op: Operation, request: Request, raw: bytes) -> tuple[bool, Any]
     except ValueError as exc:
         raise ContractViolation([Violation("body", "body", "json",
                                            f"body: malformed JSON ({exc})")]) from None
+    if take_seen():
+        raise ContractViolation(list(non_finite_violations(body, "body")))
+    return True, body
 
 
-def _json_number(text: str) -> float | int:
+def _json_number(text: str) -> float | int | NonFinite:
     """A JSON number with a fraction or exponent; integral ones (`826.0`) become ints.
 
     JSON Schema calls `826.0` an integer, so it passes `type: integer`; handing it on as a
     float would break the integer arithmetic behind it (order totals are Decimal).
     """
     value = float(text)
+    if not math.isfinite(value):  # 1e999: beyond any double
+        return NonFinite(text)
     return int(value) if value.is_integer() and abs(value) < 2**63 else value
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal, ParamSpec, Protocol, TypeVar
 
-from mockbsc.domain.access.models import Organisation, Token, User
+from mockbsc.domain.access.models import Organisation, Token
 from mockbsc.domain.access.rate_limits import RateLimiter
 from mockbsc.domain.access.tokens import TokenStore
 from mockbsc.domain.clock import Clock, ManualClock, SystemClock, check_target
@@ -35,7 +35,7 @@ from mockbsc.domain.orders.book import OrderBook, TopUpPrice
 from mockbsc.domain.orders.desk import OrderDesk
 from mockbsc.domain.orders.topups import TopUpDesk
 from mockbsc.domain.paging import Page
-from mockbsc.domain.scenario import OrgSpec, Scenario
+from mockbsc.domain.scenario import Scenario
 from mockbsc.domain.scheduler import Job, Scheduler
 from mockbsc.domain.sms.centre import Messaging
 from mockbsc.domain.sms.forwarder import SmsForwarder
@@ -133,11 +133,12 @@ class Emulator:
         clock: the one source of time; made from the settings when None.
         sender: sends webhook attempts; None keeps them queued (pure domain use).
         labels: the device-name pool per seed; Faker's, made in this process, when None.
+        seeded_at: seed the fleet as of this instant (a restored state file's), else now.
     """
 
     def __init__(self, settings: PlatformSettings, scenario: Scenario,
                  clock: Clock | None = None, sender: Sender | None = None,
-                 labels: LabelSource | None = None) -> None:
+                 labels: LabelSource | None = None, seeded_at: datetime | None = None) -> None:
         self.settings = settings
         self.scenario = scenario
         self.clock = clock or make_clock(settings)
@@ -145,6 +146,7 @@ class Emulator:
         self.labels = labels or label_words
         self.sender = sender
         self.errors: list[BaseException] = []
+        self.on_reset: list[Callable[[], None]] = []  # told after a reset (the change log)
         self.orgs: dict[int, Organisation] = {}
         self.seeded_at = self.clock.now()
         # stores
@@ -180,12 +182,14 @@ class Emulator:
         self.lifecycle.on_attach.append(self.messaging.on_attach)
         self.messaging.on_final.append(self.forwarder.report)
         self.webhooks.on_attempt.append(self.forwarder.on_attempt)
-        self.reset()
+        self.reset(at=seeded_at)
 
     # ----------------------------------------------------------------- state and time
     @locked
-    def reset(self, seed: int | None = None, sims: int | None = None) -> None:
-        """Back to the seeded state: same fleet for the same seed, no tokens, empty queues."""
+    def reset(self, seed: int | None = None, sims: int | None = None,
+              at: datetime | None = None) -> None:
+        """Back to the seeded state: same fleet for the same seed, no tokens, empty queues;
+        seeded as of `at` (a restore rebuilds a fleet seeded earlier), else now."""
         changes = {k: v for k, v in (("seed", seed), ("sims", sims)) if v is not None}
         if changes:
             self.settings = self.settings.replace(**changes)
@@ -198,10 +202,10 @@ class Emulator:
         self.faults.load(parse_specs(self.settings.faults or ""))
         self.limits.clear()
         self.orgs = {}
-        now = self.seeded_at = self.clock.now()
+        now = self.seeded_at = at or self.clock.now()
         words = self.labels(self.settings.seed)
         index = 0
-        for spec in self._org_specs():
+        for spec in self.scenario.org_specs(self.settings.sims, self.settings.users):
             url = spec.sms_forward_url
             if spec.id == self.scenario.default_org_id and self.settings.sms_forward_url:
                 url = self.settings.sms_forward_url  # --sms-forward-url beats the fixtures
@@ -210,33 +214,10 @@ class Emulator:
                                      self.scenario.mix, index, labels=words):
                 self.sims.add(sim)
             index += spec.sims
-        for user in self._users():
+        for user in self.scenario.api_users(self.settings.users):
             self.tokens.add_user(user)
-
-    def _org_specs(self) -> list[OrgSpec]:
-        specs = list(self.scenario.orgs)
-        if self.settings.sims is not None:
-            specs = [
-                OrgSpec(o.id, o.name, self.settings.sims, o.sms_forward_url)
-                if o.id == self.scenario.default_org_id else o
-                for o in specs
-            ]
-        known = {o.id for o in specs}
-        for entry in self.settings.users:
-            parts = entry.split(":")
-            if len(parts) == 3 and int(parts[2]) not in known:
-                known.add(int(parts[2]))
-                specs.append(OrgSpec(int(parts[2]), f"Organisation {parts[2]}", 10))
-        return specs
-
-    def _users(self) -> list[User]:
-        users = [User(u.username, u.password, u.org_id, u.user_id, u.api_access)
-                 for u in self.scenario.users]
-        for n, entry in enumerate(self.settings.users):
-            name, password, *org = entry.split(":")
-            org_id = int(org[0]) if org else self.scenario.default_org_id
-            users.append(User(name, password, org_id, 900_000 + n, True))
-        return users
+        for listener in self.on_reset:
+            listener()
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -6,9 +6,11 @@ values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from mockbsc.domain.access.models import User
 from mockbsc.domain.orders.models import Product
 
 
@@ -51,3 +53,28 @@ class Scenario:
     topup_price_net: Decimal = Decimal("10.00")
     currency: str = "EUR"
     mix: FleetMix = field(default_factory=FleetMix)
+
+    def org_specs(self, sims: int | None, extra_users: Sequence[str]) -> list[OrgSpec]:
+        """The organisations to seed: `sims` overrides the default organisation's fleet size,
+        and a `--user name:password:org` of an unknown organisation adds it (10 SIMs)."""
+        specs = list(self.orgs)
+        if sims is not None:
+            specs = [OrgSpec(o.id, o.name, sims, o.sms_forward_url)
+                     if o.id == self.default_org_id else o for o in specs]
+        known = {o.id for o in specs}
+        for entry in extra_users:
+            parts = entry.split(":")
+            if len(parts) == 3 and int(parts[2]) not in known:
+                known.add(int(parts[2]))
+                specs.append(OrgSpec(int(parts[2]), f"Organisation {parts[2]}", 10))
+        return specs
+
+    def api_users(self, extra_users: Sequence[str]) -> list[User]:
+        """The fixtures' users plus each `name:password[:org]` given in the settings."""
+        users = [User(u.username, u.password, u.org_id, u.user_id, u.api_access)
+                 for u in self.users]
+        for n, entry in enumerate(extra_users):
+            name, password, *org = entry.split(":")
+            org_id = int(org[0]) if org else self.default_org_id
+            users.append(User(name, password, org_id, 900_000 + n, True))
+        return users

@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.responses import Response
 
+from mockbsc.api.errors import error_response
 from mockbsc.api.operation import Call, offloaded
 from mockbsc.api.responses import json_response
 from mockbsc.api.webhooks import ensure_sender
@@ -36,6 +37,11 @@ def _device(sim: Sim) -> dict[str, Any]:
 
 def health(call: Call) -> Response:
     emulator = call.emulator
+    persister = getattr(call.request.app.state, "persister", None)
+    if persister is not None and persister.failure is not None:  # until a save succeeds
+        return error_response("control", 503, f"state file {persister.store.path}: cannot "
+                              f"save ({persister.failure})", path=call.request.url.path,
+                              now=emulator.now(), code="StateFileFailing")
     return json_response({"status": "ok", "version": VERSION, "sims": len(emulator.sims),
                           "clock": _clock(emulator)["now"]}, media_type="application/json")
 

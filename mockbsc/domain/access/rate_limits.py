@@ -50,6 +50,7 @@ class RateLimiter:
     """Sliding-window counters; a rejected call does not count against the window."""
 
     def __init__(self, profile: str = "off") -> None:
+        self.profile = profile
         self.limits = PROFILES[profile]
         self._calls: dict[tuple[str, str], deque[datetime]] = {}
         self._lock = threading.Lock()

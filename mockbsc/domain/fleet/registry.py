@@ -53,7 +53,7 @@ class SimRegistry:
         return sim
 
     def count(self, org_id: int) -> int:
-        return len(self._by_org.get(org_id, ()))
+        return len(dict.get(self._by_org, org_id, ()))
 
     def listing(
         self, org_id: int, page: int, page_size: int, q: str | None, sort: str | None
@@ -61,12 +61,15 @@ class SimRegistry:
         """A page of the organisation's SIMs; cost does not depend on the page number."""
         keys = parse_sort(sort, SIM_FILTER_FIELDS)
         filters = parse_filters(q)
-        iccids = self._by_org.get(org_id, [])
+        # Plain dict reads: a listing changes nothing, and the change log notes every key
+        # looked up through the stores' own methods (see mockbsc.domain.state.changes).
+        iccids = dict.get(self._by_org, org_id, [])
+        get, by_iccid = dict.__getitem__, self._by_iccid
         if not filters and not keys:
             start = (page - 1) * page_size
-            chosen = [self._by_iccid[i] for i in iccids[start : start + page_size]]
+            chosen = [get(by_iccid, i) for i in iccids[start : start + page_size]]
             return Page(chosen, page, page_size, len(iccids))
-        sims = [self._by_iccid[i] for i in iccids]
+        sims = [get(by_iccid, i) for i in iccids]
         if filters:
             sims = [s for s in sims if all(sim_field(s, f) == v for f, v in filters)]
         for name, descending in reversed(keys):

@@ -22,7 +22,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from mockbsc.domain.access.models import Organisation, Token, User
-from mockbsc.domain.clock import Clock
+from mockbsc.domain.clock import LATEST, Clock
 from mockbsc.domain.errors import InvalidRequestError
 from mockbsc.domain.fleet.lifecycle import SimChanges
 from mockbsc.domain.fleet.models import DailyUsage, Sim, SimEvent
@@ -45,6 +45,8 @@ class StateOwner(Protocol):
 FORMAT = "mockbsc-state"
 VERSION = 1
 MAX_DEPTH = 64
+MAX_OFFSET = 100 * 366 * 86_400.0  # a century, in seconds
+_EPOCHS = (datetime(1971, 1, 1, tzinfo=UTC), datetime(9998, 1, 1, tzinfo=UTC))
 
 
 def _state_types() -> dict[str, dict[str, Any]]:
@@ -77,7 +79,7 @@ NOT_STATE: dict[str, frozenset[str]] = {
     "emulator": frozenset({
         "settings", "scenario", "clock", "lock", "sender", "errors", "journal", "faults",
         "limits", "labels", "lookup", "lifecycle", "messaging", "ordering", "topups",
-        "forwarder", "network"}),
+        "forwarder", "network", "on_reset"}),
     "lifecycle": frozenset({"_clock", "_scheduler", "_lookup", "_events", "_radio", "_delays",
                             "on_attach"}),
     "scheduler": frozenset({"_clock", "_handlers"}),
@@ -233,6 +235,9 @@ def _clock_of(data: Any) -> tuple[str, datetime, float]:
             from None
     if now.tzinfo is None or mode not in ("manual", "system"):
         raise SnapshotError("state.clock: now needs a time zone; mode is manual or system")
+    if not abs(offset) <= MAX_OFFSET or not (_EPOCHS[0] < now <= LATEST):
+        raise SnapshotError(f"state.clock: offset_seconds within ±{MAX_OFFSET:.0f} and now "
+                            f"between the year 1971 and {LATEST.isoformat()}")
     return mode, now.astimezone(UTC), offset
 
 
@@ -381,8 +386,9 @@ def conforms(value: Any, hint: Any) -> bool:
     if origin is dict:
         return isinstance(value, dict) and all(
             conforms(k, args[0]) and conforms(v, args[1]) for k, v in value.items())
-    if hint is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is float:  # finite: a NaN quota would poison every sum it enters
+        return isinstance(value, int | float) and not isinstance(value, bool) \
+            and -2.0**63 < value < 2.0**63
     if hint is int:
         return isinstance(value, int) and not isinstance(value, bool)
     if isinstance(hint, type):

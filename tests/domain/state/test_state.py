@@ -10,7 +10,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from mockbsc.domain.platform import Emulator
-from mockbsc.domain.state.snapshot import NOT_STATE, export_state, state_attributes
+from mockbsc.domain.state.snapshot import (
+    NOT_STATE,
+    export_state,
+    state_attributes,
+)
 from tests.conftest import API
 
 pytestmark = pytest.mark.mockbsc(token_ttl=30 * 24 * 3600)
