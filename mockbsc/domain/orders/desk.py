@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from mockbsc.domain.clock import Clock
 from mockbsc.domain.fleet.identities import identities_for
-from mockbsc.domain.fleet.models import SimStatus
+from mockbsc.domain.fleet.models import INITIAL_DATA_MB, INITIAL_SMS, Quota, SimStatus
 from mockbsc.domain.fleet.registry import SimRegistry
 from mockbsc.domain.fleet.seeding import make_sim
 from mockbsc.domain.orders.book import OrderBook
@@ -88,6 +88,8 @@ class OrderDesk:
             sim.label = None
             sim.device.attached = sim.device.online = False
             sim.imei = None
+            _fresh(sim.data_quota, INITIAL_DATA_MB)
+            _fresh(sim.sms_quota, INITIAL_SMS)
             self._sims.add(sim)
             order.iccids.append(sim.iccid)
             serial += 1
@@ -100,3 +102,10 @@ class OrderDesk:
         while self._sims.find(identities_for(serial)[0]) is not None:
             serial += 1
         return serial
+
+
+def _fresh(quota: Quota, volume: float) -> None:
+    """A new SIM's quota: the whole flat volume, no threshold reached (the seeded fleet's
+    draw of used volume is for SIMs with a past)."""
+    quota.volume = quota.total_volume = quota.last_volume_added = volume
+    quota.threshold_reached = quota.exceeded = None
