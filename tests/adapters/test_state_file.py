@@ -23,8 +23,8 @@ from mockbsc.config import Settings
 from mockbsc.domain.state.snapshot import export_state
 from mockbsc.testing.ports import port_of
 from tests.conftest import API, token_for
+from tests.domain.state.test_durability_changes import plain
 from tests.domain.state.test_state import busy_state
-from tests.test_durability_changes import plain
 
 pytestmark = pytest.mark.mockbsc(token_ttl=30 * 24 * 3600)
 
