@@ -134,8 +134,10 @@ def test_bad_authorization_is_401_with_a_challenge(client: TestClient, header: s
     assert response.headers["www-authenticate"] == "Bearer"
 
 
+@pytest.mark.mockbsc(allowed_hosts=("mockbsc", "example.org"))
 def test_location_follows_the_host_the_client_used(
         client: TestClient, auth: dict[str, str], iccid: str) -> None:
+    """Only a checked `Host` (issue 12: `--allowed-hosts`) names the server in `Location`."""
     elsewhere = client.post(f"{API}/v1/sims/{iccid}/topup",
                             headers={**auth, "host": "example.org:8443"})
     assert elsewhere.status_code == 201
