@@ -49,12 +49,11 @@ def _iccids(base: str, headers: dict[str, str], n: int) -> list[str]:
 @contextlib.contextmanager
 def _server(*extra: str, timeout: float = 180.0) -> Iterator[tuple[subprocess.Popen[bytes],
                                                                   str, float]]:
-    port = procs.free_port()
     env = {**os.environ, "PYTHONPATH": str(procs.ROOT)}
     started = time.perf_counter()
-    process = subprocess.Popen(procs.mockbsc_command(port, "--sims", str(SIMS), *extra),
-                               cwd=procs.ROOT, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process, port = procs.spawn(procs.mockbsc_command("--sims", str(SIMS), *extra),
+                                cwd=procs.ROOT, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
     try:
         procs.wait_healthy(f"http://127.0.0.1:{port}/health", process, timeout)
         yield process, f"http://127.0.0.1:{port}", time.perf_counter() - started
