@@ -9,11 +9,10 @@ all batches.
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -34,8 +33,8 @@ class HttpSender:
 
     Every call has a *total* deadline of `timeout` seconds (connect, send, the answer's head
     and up to `MAX_ANSWER_BYTES` of its body): a receiver that answers one byte every two
-    seconds no longer holds a delivery, and the messages queued behind it, for minutes. Each
-    call runs on its own small event loop in the calling thread, so the deadline cancels it
+    seconds no longer holds a delivery, and the messages queued behind it, for minutes. A
+    batch runs on one small event loop in the calling thread, so the deadline cancels a call
     wherever it waits.
     """
 
@@ -43,7 +42,6 @@ class HttpSender:
         self.render = render
         self.timeout = timeout
         self.concurrency = max(1, concurrency)
-        self._slots = threading.BoundedSemaphore(self.concurrency)
 
     @classmethod
     def from_settings(cls, settings: Settings, render: Renderer) -> HttpSender:
@@ -52,45 +50,53 @@ class HttpSender:
     def send(self, batch: Sequence[Outgoing]) -> list[Outcome]:
         if not batch:
             return []
-        if len(batch) == 1:
-            return [self._one(batch[0])]
-        with ThreadPoolExecutor(min(self.concurrency, len(batch)),
-                                thread_name_prefix="mockbsc-webhook") as pool:
-            return list(pool.map(self._one, batch))
+        return _run_to_end(self._batch(batch))
 
-    def _one(self, sent: Outgoing) -> Outcome:
+    async def _batch(self, batch: Sequence[Outgoing]) -> list[Outcome]:
+        """One event loop and one client (connections kept alive) for the whole batch, at
+        most `concurrency` calls at once, each under its own total deadline."""
+        slots = asyncio.Semaphore(self.concurrency)
+        # trust_env=False: a proxy from the environment must not swallow calls to localhost.
+        async with httpx.AsyncClient(
+            timeout=self.timeout, trust_env=False,
+            headers={"User-Agent": f"mockbsc/{VERSION} (SMS forwarder)"},
+        ) as client:
+            async def one(sent: Outgoing) -> Outcome:
+                async with slots:
+                    return await self._one(client, sent)
+
+            return list(await asyncio.gather(*(one(sent) for sent in batch)))
+
+    async def _one(self, client: httpx.AsyncClient, sent: Outgoing) -> Outcome:
         body = self.render(sent)
-        with self._slots:
-            started = time.perf_counter()
-            try:
-                status = _run_to_end(self._call(sent, body))
-            except Exception as exc:  # refused, timeout, DNS, bad URL: the receiver's problem
-                # By name too: httpcore's own ReadTimeout may escape httpx's mapping.
-                if isinstance(exc, httpx.TimeoutException | TimeoutError) \
-                        or "Timeout" in type(exc).__name__:
-                    return Outcome(error=f"timeout after {self.timeout:g} s",
-                                   duration_ms=_since(started))
-                return Outcome(error=f"{type(exc).__name__}: {exc}", duration_ms=_since(started))
-            return Outcome(status=status, duration_ms=_since(started))
+        started = time.perf_counter()
+        try:
+            status = await self._call(client, sent, body)
+        except Exception as exc:  # refused, timeout, DNS, bad URL: the receiver's problem
+            # By name too: httpcore's own ReadTimeout may escape httpx's mapping.
+            if isinstance(exc, httpx.TimeoutException | TimeoutError) \
+                    or "Timeout" in type(exc).__name__:
+                return Outcome(error=f"timeout after {self.timeout:g} s",
+                               duration_ms=_since(started))
+            return Outcome(error=f"{type(exc).__name__}: {exc}", duration_ms=_since(started))
+        return Outcome(status=status, duration_ms=_since(started))
 
-    async def _call(self, sent: Outgoing, body: bytes) -> int:
-        async with asyncio.timeout(self.timeout):
-            # trust_env=False: a proxy from the environment must not swallow calls to localhost.
-            async with httpx.AsyncClient(
-                timeout=self.timeout, trust_env=False,
-                headers={"User-Agent": f"mockbsc/{VERSION} (SMS forwarder)"},
-            ) as client, client.stream(sent.method, sent.url, content=body,
-                                       headers={"Content-Type": "application/json"}
-                                       ) as response:
-                read = 0
-                async for chunk in response.aiter_raw():
-                    read += len(chunk)
-                    if read >= MAX_ANSWER_BYTES:
-                        break
-                return response.status_code
+    async def _call(self, client: httpx.AsyncClient, sent: Outgoing, body: bytes) -> int:
+        async with asyncio.timeout(self.timeout), client.stream(
+                sent.method, sent.url, content=body,
+                headers={"Content-Type": "application/json"}) as response:
+            read = 0
+            async for chunk in response.aiter_raw():
+                read += len(chunk)
+                if read >= MAX_ANSWER_BYTES:
+                    break
+            return response.status_code
 
 
-def _run_to_end(call: Coroutine[Any, Any, int]) -> int:
+T = TypeVar("T")
+
+
+def _run_to_end(call: Coroutine[Any, Any, T]) -> T:
     """`asyncio.run(call)`, in a helper thread when this one already runs a loop (a test
     that moves the clock from inside an async test)."""
     try:
