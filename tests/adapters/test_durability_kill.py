@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from mockbsc.testing.ports import port_of
+from tests.adapters.test_state_file import kill_under_load
 from tests.conftest import API
 
 SIMS = 100_000
@@ -80,17 +80,7 @@ def test_sigkill_under_load_at_100k_sims_keeps_every_acknowledged_change(
                         with lock:
                             acked[key].append(value)
 
-        threads = [threading.Thread(target=load, args=(n,)) for n in range(6)]
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 120
-        while sum(map(len, acked.values())) < 300 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        os.kill(server.pid, signal.SIGKILL)
-        server.wait(timeout=30)
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=30)
+        kill_under_load(server, load, acked, stop, count=300, within=120)
     finally:
         if server.poll() is None:
             server.kill()

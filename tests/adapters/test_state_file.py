@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -105,6 +106,25 @@ def start_server(path: Path, sock: socket.socket) -> subprocess.Popen[bytes]:
     raise AssertionError(f"server did not start: {log.read_text()}")
 
 
+def kill_under_load(server: subprocess.Popen[bytes], load: Callable[[int], None],
+                    acked: dict[str, list[str]], stop: threading.Event, count: int,
+                    within: float) -> None:
+    """Six clients run `load`; once `count` changes were acknowledged (or `within` seconds
+    passed) the server is killed with SIGKILL while requests are in flight, then the
+    clients are stopped."""
+    threads = [threading.Thread(target=load, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + within
+    while sum(map(len, acked.values())) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(server.pid, signal.SIGKILL)  # mid-load: requests are in flight right now
+    server.wait(timeout=30)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
 def test_sigkill_mid_load_loses_no_acknowledged_change(tmp_path: Path,
                                                        sock: socket.socket) -> None:
     path, port = tmp_path / "state.db", port_of(sock)
@@ -142,17 +162,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_change(tmp_path: Path,
                         with lock:
                             acked[key].append(value)
 
-        threads = [threading.Thread(target=load, args=(n,)) for n in range(6)]
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + 30
-        while sum(map(len, acked.values())) < 150 and time.monotonic() < deadline:
-            time.sleep(0.02)
-        os.kill(server.pid, signal.SIGKILL)  # mid-load: requests are in flight right now
-        server.wait(timeout=10)
-        stop.set()
-        for thread in threads:
-            thread.join(timeout=15)
+        kill_under_load(server, load, acked, stop, count=150, within=30)
     finally:
         if server.poll() is None:
             server.kill()
