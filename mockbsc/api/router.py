@@ -11,7 +11,6 @@ partial match, slash redirects, 404) is left to Starlette's own loop.
 
 from __future__ import annotations
 
-from starlette._utils import get_route_path
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
@@ -66,7 +65,7 @@ class PrefixRouter(Router):
 
     def full_match(self, scope: Scope) -> tuple[BaseRoute, Scope] | None:
         """The first route that matches `scope` in full, and its child scope."""
-        path = get_route_path(scope)
+        path = route_path(scope)
         for route in self.routes:
             # Kept on the route itself: routes may be added to the list at any time.
             affixes: tuple[str, str] | None = route.__dict__.get(_AFFIXES)
@@ -81,3 +80,17 @@ class PrefixRouter(Router):
 
 
 _AFFIXES = "_mockbsc_literal_affixes"
+
+
+def route_path(scope: Scope) -> str:
+    """The path routes match: `path` minus the `root_path` it is mounted under (what
+    Starlette's private `get_route_path` computes; the ASGI spec defines both keys)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if not root:
+        return path
+    if path == root:
+        return ""
+    if path.startswith(root + "/"):
+        return path[len(root):]
+    return path
