@@ -22,6 +22,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
+from starlette.types import Receive, Scope, Send
 
 from mockbsc.adapters.fixtures_file import label_words, load_scenario
 from mockbsc.api.browser_guard import BrowserGuard
@@ -67,8 +68,26 @@ def contract_routes(contract: Contract, handlers: Mapping[str, Handler],
             raise LookupError(f"operation {op.id} has no handler")
         endpoint = build_endpoint(op, handler, envelope_of.get(op.id, "api"), base)
         path = route_path(op.path, [o.path for o in contract.operations.values()])
-        routes.append(Route(base + path, endpoint, methods=[op.method], name=op.id))
+        routes.append(Route(base + path, AsgiEndpoint(endpoint), methods=[op.method],
+                            name=op.id))
     return routes
+
+
+class AsgiEndpoint:
+    """An endpoint as a plain ASGI app, so that Starlette's `Route` calls it directly.
+
+    A function endpoint gets Starlette's `request_response` wrapper, which adds a second
+    exception-handling layer per request; ours catches everything itself but an injected
+    dropped connection, and the app's `ExceptionMiddleware` still sees whatever escapes.
+    """
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.__name__ = endpoint.__name__
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
 
 
 class _NotLiteral(Convertor[str]):

@@ -4,7 +4,8 @@ Starlette tries every route's regex in order until one matches in full. With ~50
 `GET /v1/sims/{iccid}` ran 9 regexes and `/health` 23, about a sixth of a request's CPU.
 A route can only match a path that starts with the literal text before its first `{` and
 ends with the text after its last `}`, so routes whose prefix or suffix the path lacks are
-skipped without running their regex. The first route
+skipped without running their regex, and so are routes of another method (each operation
+is a route of its own: `GET` and `PUT /v1/sims/{iccid}` are two). The first route
 that matches in full is the same one Starlette would pick; everything else (405 from a
 partial match, slash redirects, 404) is left to Starlette's own loop.
 """
@@ -64,8 +65,32 @@ class PrefixRouter(Router):
         await route.handle(scope, receive, send)
 
     def full_match(self, scope: Scope) -> tuple[BaseRoute, Scope] | None:
-        """The first route that matches `scope` in full, and its child scope."""
+        """The first route that matches `scope` in full, and its child scope; remembered per
+        method, path and root path for the last `MATCHES_KEPT` of them (a client polls the
+        same few SIMs), as long as the list of routes keeps its length."""
+        if "path_params" in scope:  # a mounted router: the child scope merges the parent's
+            return self._search(scope)
+        key = (scope["method"], scope["path"], scope.get("root_path", ""))
+        kept: dict[tuple[str, str, str], tuple[BaseRoute, Scope] | None] | None = \
+            self.__dict__.get(_MATCHES)
+        if kept is None or self.__dict__.get(_ROUTE_COUNT) != len(self.routes):
+            kept = self.__dict__[_MATCHES] = {}
+            self.__dict__[_ROUTE_COUNT] = len(self.routes)
+        if key in kept:
+            found = kept[key]
+        else:
+            found = self._search(scope)
+            if len(kept) >= MATCHES_KEPT:
+                kept.clear()
+            kept[key] = found
+        if found is None:
+            return None
+        route, child = found
+        return route, {**child, "path_params": dict(child.get("path_params", {}))}
+
+    def _search(self, scope: Scope) -> tuple[BaseRoute, Scope] | None:
         path = route_path(scope)
+        method = scope["method"]
         for route in self.routes:
             # Kept on the route itself: routes may be added to the list at any time.
             affixes: tuple[str, str] | None = route.__dict__.get(_AFFIXES)
@@ -73,6 +98,9 @@ class PrefixRouter(Router):
                 affixes = route.__dict__[_AFFIXES] = literal_affixes(route)
             if not (path.startswith(affixes[0]) and path.endswith(affixes[1])):
                 continue  # its regex is anchored on this literal text: it cannot match
+            methods = getattr(route, "methods", None)
+            if methods and method not in methods:
+                continue  # at best a partial match (405): Starlette's loop decides those
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 return route, child_scope
@@ -80,6 +108,9 @@ class PrefixRouter(Router):
 
 
 _AFFIXES = "_mockbsc_literal_affixes"
+_MATCHES = "_mockbsc_matches"
+_ROUTE_COUNT = "_mockbsc_route_count"
+MATCHES_KEPT = 4096
 
 
 def route_path(scope: Scope) -> str:

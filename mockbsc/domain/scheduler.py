@@ -37,10 +37,14 @@ class Scheduler:
         self._seq = 0
         self._clock = clock
         self._handlers: dict[str, JobHandler] = {}
+        self._heavy: set[str] = set()
 
-    def handles(self, kind: str, handler: JobHandler) -> None:
-        """Register the runner of a job kind."""
+    def handles(self, kind: str, handler: JobHandler, heavy: bool = False) -> None:
+        """Register the runner of a job kind; `heavy` kinds (a batch of an order's SIMs) take
+        long enough that a server runs them off its event loop."""
         self._handlers[kind] = handler
+        if heavy:
+            self._heavy.add(kind)
 
     def after(self, seconds: float, kind: str, *args: str | int | float) -> Job:
         """Schedule a job `seconds` from now on the platform's clock."""
@@ -65,6 +69,12 @@ class Scheduler:
     def pop_due(self, until: datetime) -> Job | None:
         """The earliest job due at or before `until`, removed from the queue; else None."""
         if self._heap and self._heap[0].due_at <= until:
+            return heapq.heappop(self._heap)
+        return None
+
+    def pop_due_light(self, until: datetime) -> Job | None:
+        """`pop_due`, but None when the earliest due job is of a heavy kind."""
+        if self._heap and self._heap[0].due_at <= until and self._heap[0].kind not in self._heavy:
             return heapq.heappop(self._heap)
         return None
 

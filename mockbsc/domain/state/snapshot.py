@@ -82,7 +82,7 @@ NOT_STATE: dict[str, frozenset[str]] = {
         "forwarder", "network", "on_reset"}),
     "lifecycle": frozenset({"_clock", "_scheduler", "_lookup", "_events", "_radio", "_delays",
                             "on_attach"}),
-    "scheduler": frozenset({"_clock", "_handlers"}),
+    "scheduler": frozenset({"_clock", "_handlers", "_heavy"}),
     "tokens": frozenset({"_clock", "ttl_seconds", "reuse", "_make_token"}),
     "orders": frozenset({"products", "topup_price"}),
     "webhooks": frozenset({"policy", "_url_of", "_idle", "_in_flight", "on_attempt"}),
