@@ -66,6 +66,7 @@ def restore(platform: StateOwner, folded: dict[str, Any]) -> None:
         _relink_tokens(p)
         for delivery in p.webhooks._by_id.values():
             delivery.in_flight = False  # an attempt cut off by the crash is made again
+        p.webhooks.reindex()
         _restore_faults(p, folded.get("$faults"))
         if isinstance(folded.get("$limits"), str):
             p.limits = RateLimiter(folded["$limits"])

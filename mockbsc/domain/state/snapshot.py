@@ -85,7 +85,7 @@ NOT_STATE: dict[str, frozenset[str]] = {
     "scheduler": frozenset({"_clock", "_handlers", "_heavy"}),
     "tokens": frozenset({"_clock", "ttl_seconds", "reuse", "_make_token"}),
     "orders": frozenset({"products", "topup_price"}),
-    "webhooks": frozenset({"policy", "_url_of", "_idle", "_in_flight", "on_attempt"}),
+    "webhooks": frozenset({"policy", "_url_of", "_idle", "_in_flight", "on_attempt", "_due"}),
 }
 
 
@@ -211,6 +211,7 @@ def import_state(emulator: StateOwner, document: Any) -> None:
         for delivery in platform.webhooks._by_id.values():
             delivery.in_flight = False  # an attempt cut off by the restart is made again
         platform.webhooks._in_flight = 0
+        platform.webhooks.reindex()
         _restore_clock(emulator, clock)
 
 
