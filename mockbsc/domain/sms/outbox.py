@@ -227,7 +227,7 @@ class WebhookDispatcher:
                 or delivery.status is not DeliveryStatus.PENDING:
             return False
         queue = dict.get(self._queues, delivery.iccid)
-        return bool(queue) and queue[0] == delivery_id
+        return queue is not None and len(queue) > 0 and queue[0] == delivery_id
 
     def _record(self, delivery: Delivery, at: datetime, url: str | None,
                 outcome: Outcome) -> None:
