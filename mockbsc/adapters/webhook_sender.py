@@ -12,12 +12,13 @@ import asyncio
 import time
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
-
-import httpx
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mockbsc.config import VERSION, Settings
 from mockbsc.domain.sms.outbox import Outcome, Outgoing
+
+if TYPE_CHECKING:
+    import httpx
 
 Renderer = Callable[[Outgoing], bytes]
 """The exact bytes of a delivery's body (the wire format is the API layer's to decide)."""
@@ -55,6 +56,8 @@ class HttpSender:
     async def _batch(self, batch: Sequence[Outgoing]) -> list[Outcome]:
         """One event loop and one client (connections kept alive) for the whole batch, at
         most `concurrency` calls at once, each under its own total deadline."""
+        import httpx  # here: importing it costs a server's start-up about 0.1 s
+
         slots = asyncio.Semaphore(self.concurrency)
         # trust_env=False: a proxy from the environment must not swallow calls to localhost.
         async with httpx.AsyncClient(
@@ -74,6 +77,8 @@ class HttpSender:
             status = await self._call(client, sent, body)
         except Exception as exc:  # refused, timeout, DNS, bad URL: the receiver's problem
             # By name too: httpcore's own ReadTimeout may escape httpx's mapping.
+            import httpx
+
             if isinstance(exc, httpx.TimeoutException | TimeoutError) \
                     or "Timeout" in type(exc).__name__:
                 return Outcome(error=f"timeout after {self.timeout:g} s",

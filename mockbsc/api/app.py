@@ -28,7 +28,7 @@ from mockbsc.adapters.fixtures_file import label_words, load_scenario
 from mockbsc.api.browser_guard import BrowserGuard
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.explorer import explorer_routes
-from mockbsc.api.gate import ConnectionDropped
+from mockbsc.api.gate import Dropped
 from mockbsc.api.journal_middleware import JournalMiddleware
 from mockbsc.api.operation import Endpoint, Handler, build_endpoint, get_emulator
 from mockbsc.api.router import PrefixRouter
@@ -159,7 +159,7 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
                    405: f"Method {request.method} is not allowed on {request.url.path}"}.get(
             status, "Internal Server Error")
         current = get_emulator(request)  # the live server may have swapped it in a reset
-        if status == 500 and not isinstance(exc, ConnectionDropped):  # dropped on purpose
+        if status == 500 and not isinstance(exc, Dropped):  # dropped on purpose
             current.errors.append(exc)
         headers = {"Allow": _allowed_methods(request)} if status == 405 else None
         return error_response(envelope, status, message, path=request.url.path,

@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from mockbsc.api.browser_guard import checked_host
 from mockbsc.api.errors import Envelope, error_response
-from mockbsc.api.gate import ConnectionDropped, admit, check_admin
+from mockbsc.api.gate import Dropped, admit, check_admin
 from mockbsc.api.numbers import NonFinite, non_finite_violations, take_seen
 from mockbsc.config import settings_of
 from mockbsc.contract.document import ContractViolation, Operation, Violation, violations_of
@@ -162,7 +162,7 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
                 return _error(request, emulator, envelope, 400, "Content-Type not supported",
                               code="UnsupportedContentTypeError")
             return _error(request, emulator, envelope, 415, str(exc))
-        except ConnectionDropped:
+        except Dropped:
             raise  # an injected fault: no answer at all (api/gate.py)
         except Exception as exc:  # an emulator bug: answer 500, and make tests fail on it
             LOG.exception("unexpected error in %s", op.id)
