@@ -14,7 +14,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, ParamSpec, Protocol, TypeVar
 
 from mockbsc.domain.access.models import Organisation, Token
@@ -46,6 +46,7 @@ from mockbsc.domain.sms.retry import RetryPolicy
 __all__ = ["Emulator", "PlatformSettings", "SimChanges", "make_clock", "retry_policy"]
 
 LOG = logging.getLogger(__name__)
+_TICK = timedelta(microseconds=1)  # the clock's resolution: "before the next job"
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -284,7 +285,9 @@ class Emulator:
 
         Jobs due at a moment run before the attempts due then (a delivery report is due the
         moment its SMS is delivered). Attempts are sent outside the lock, so that the API
-        keeps answering and a receiver may call it back. Without a sender only jobs run.
+        keeps answering and a receiver may call it back; all those due before the next job
+        go out as one batch (at once, each stamped with its own moment), not one moment at a
+        time. Without a sender only jobs run.
         """
         ran = 0
         hooks, sender = self.webhooks, self.sender
@@ -298,9 +301,10 @@ class Emulator:
                                                           and hook_due < job_due):
                     if sender is None or hook_due is None or hook_due > until:
                         return ran
-                    job_due = None  # an attempt first
+                    window = until if job_due is None or job_due > until else job_due - _TICK
+                    job_due = None  # attempts first
                     self._move_to(hook_due)
-                    batch = hooks.claim(self.clock.now())
+                    batch = hooks.claim(self.clock.now(), window)
             if job_due is not None or sender is None:  # outside the lock: _run_until takes
                 ran += self._run_until(job_due or until)  # it per job (a big order's batches)
                 continue

@@ -157,24 +157,27 @@ class WebhookDispatcher:
             heapq.heappop(due)
         return due[0][0] if due else None
 
-    def claim(self, now: datetime) -> list[Outgoing]:
-        """Mark every due head as in flight and hand it out; a head without a URL fails its
+    def claim(self, now: datetime, until: datetime | None = None) -> list[Outgoing]:
+        """Mark every head due by `until` (default: `now`) as in flight and hand it out, each
+        attempt at its own moment (`now` for one overdue); a head without a URL fails its
         attempt at once (the user may still set one before the next)."""
         batch = []
-        due, popped = self._due, []
-        while due and due[0][0] <= now:  # first: a retry pushed below waits for the next claim
+        due, popped, limit = self._due, [], now if until is None else max(now, until)
+        while due and due[0][0] <= limit:  # first: a retry pushed below waits for the next one
             popped.append(heapq.heappop(due))
         for at, delivery_id in popped:
             if not self._current(at, delivery_id):
                 continue
             delivery = self._by_id[delivery_id]  # claimed: it changes
+            moment = max(at, now)
             url = self._url_of(delivery.message.org_id)
             if url is None:
-                self._record(delivery, now, None, Outcome(error=NO_URL))
+                self._record(delivery, moment, None, Outcome(error=NO_URL))
                 continue
             delivery.in_flight, delivery.url = True, url
             self._in_flight += 1
-            batch.append(Outgoing(delivery.id, delivery.kind.method, url, delivery.message, now))
+            batch.append(Outgoing(delivery.id, delivery.kind.method, url, delivery.message,
+                                  moment))
         return batch
 
     def complete(self, sent: Outgoing, outcome: Outcome) -> None:

@@ -125,3 +125,28 @@ def test_retries_fall_due_in_time_order_across_many_sims(emu: Emulator) -> None:
         "first 0", "second 0", *(f"first {n}" for n in range(1, 6))]
     assert emu.webhooks.next_due() is None
     assert all(d.status is DeliveryStatus.DELIVERED for d in emu.webhooks.listing())
+
+
+def test_retries_due_before_the_next_job_go_out_together_each_at_its_moment(
+        emu: Emulator) -> None:
+    """One clock move sends the retries of many moments as one batch (so the sender can
+    make the calls at once), yet each attempt is stamped with its own moment."""
+    sims = attached_sims(emu, 4)
+    batches: list[list[Outgoing]] = []
+
+    class Batches(RecordingSender):
+        def send(self, batch: Sequence[Outgoing]) -> list[Outcome]:
+            batches.append(list(batch))
+            return super().send(batch)
+
+    emu.sender = Batches(failures=len(sims))
+    for iccid in sims:
+        emu.forwarder.send_mo(iccid, "hello")
+        emu.advance(10)
+    expected = sorted(d.next_attempt for d in emu.webhooks.listing()
+                      if d.next_attempt is not None)
+    batches.clear()
+    emu.advance(3600)
+    [retries] = batches
+    assert [sent.at for sent in retries] == expected
+    assert [d.attempts[-1].at for d in emu.webhooks.listing()] == expected
