@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from mockbsc.adapters import cache
+from mockbsc.adapters.fixture_sims import sims_of
 from mockbsc.domain.fleet.seeding import POOL_SIZE, faker_pool
 from mockbsc.domain.orders.models import Charge, Product
 from mockbsc.domain.scenario import FleetMix, OrgSpec, Scenario, UserSpec
@@ -55,10 +56,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
 
 
 def _scenario(raw: Mapping[str, Any]) -> Scenario:
-    orgs = tuple(
-        OrgSpec(int(o["id"]), str(o["name"]), int(o.get("sims", 0)), o.get("sms_forward_url"))
-        for o in raw["organisations"]
-    )
+    orgs = tuple(_org(o, f"organisations[{n}]") for n, o in enumerate(raw["organisations"]))
     users = tuple(
         UserSpec(str(u["username"]), str(u["password"]), int(u["organisation"]),
                  int(u["user_id"]), bool(u.get("api_access", True)))
@@ -73,6 +71,13 @@ def _scenario(raw: Mapping[str, Any]) -> Scenario:
     return Scenario(orgs, users, products, default_org,
                     Decimal(str(topup.get("amount_net", "10.00"))),
                     str(topup.get("currency", "EUR")), mix)
+
+
+def _org(o: Mapping[str, Any], where: str) -> OrgSpec:
+    """An organisation; its `sims:` is a count to generate or a list of explicit SIMs
+    (`mockbsc.adapters.fixture_sims`)."""
+    generated, explicit = sims_of(o.get("sims"), f"{where}.sims")
+    return OrgSpec(int(o["id"]), str(o["name"]), generated, o.get("sms_forward_url"), explicit)
 
 
 def _product(p: Mapping[str, Any]) -> Product:
