@@ -51,6 +51,7 @@ CONTROL_HANDLERS: dict[str, Handler] = {
     "listWebhookDeliveries": sms.list_webhook_deliveries,
     "listRequests": control.list_requests,
     "clearRequests": control.clear_requests,
+    "listViolations": control.list_violations,
     "listFaults": faults.list_faults,
     "addFault": faults.add_fault,
     "clearFaults": faults.clear_faults,
