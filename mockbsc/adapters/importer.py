@@ -32,6 +32,7 @@ from mockbsc.domain.scenario import QuotaSpec, SimSpec
 
 DEFAULT_LOCAL_PASSWORD = "imported-password"
 JOURNAL_VERSION = 1
+ORDERS_PAGE_SIZE = 10  # the platform's largest page of orders
 
 
 @dataclass(slots=True)
@@ -160,7 +161,7 @@ def _import(options: ImportOptions, api: BscClient, stream: TextIO | None) -> Im
     if total:
         progress.show(total, total, force=True)
     products = _list(api.json("/v1/products"))
-    orders = [o for page, _ in api.pages("/v1/orders", options.page_size) for o in page]
+    orders = [o for page, _ in api.pages("/v1/orders", ORDERS_PAGE_SIZE) for o in page]
     org_id = _org_id(info, records)
     specs = [sim_spec_of(r) for r in records]
     if options.redact:
