@@ -240,9 +240,15 @@ def _shape(location: str) -> str:
 def replay_all(recordings: list[Recording], base_url: str, user: str, password: str,
                client: httpx.Client | None = None) -> list[Outcome]:
     replayer = Replayer(base_url, user, password, client)
-    replayer.login()
-    replayer.plan_iccids(recordings)
-    return [replayer.replay(r) for r in recordings]
+    try:
+        replayer.login()
+        replayer.plan_iccids(recordings)
+        return [replayer.replay(r) for r in recordings]
+    except httpx.HTTPError as exc:
+        raise ReplayError(f"{base_url}: {exc}") from None
+    finally:
+        if client is None:
+            replayer.client.close()
 
 
 def report(outcomes: list[Outcome]) -> str:
