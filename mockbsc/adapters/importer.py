@@ -256,7 +256,7 @@ def fixtures_document(options: ImportOptions, source: str, info: Mapping[str, An
                            "sims": [to_entry(s) for s in specs]}],
         "users": [{"username": options.user, "password": options.local_password,
                    "organisation": org_id,
-                   "user_id": int(user_id) if str(user_id).isdigit() else 100001,
+                   "user_id": int(str(user_id)) if str(user_id).isdigit() else 100001,
                    "api_access": True}],
     }
     known = [p for p in products if isinstance(p, dict) and {"id", "product"} <= set(p)]

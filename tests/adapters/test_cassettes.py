@@ -33,7 +33,8 @@ def test_written_cassettes_hold_no_secret_and_read_back(tmp_path: Path, name: st
     assert (back.method, back.status, back.uri) == ("POST", 200,
                                                     "http://up.test/management-api/oauth/token")
     assert back.request_body == "grant_type=client_credentials&password=%3Credacted%3E"
-    assert '"userId": 7' in back.response_body and "<redacted>" in back.response_body
+    assert '"userId": 7' in back.response_body
+    assert "<redacted>" in back.response_body
     assert back.header("response", "content-type") == "application/json"
 
 

@@ -64,7 +64,8 @@ def test_import_then_serve_gives_the_same_sims_and_quotas(upstream: MockBSCServe
                  "--password", "demo-password", "--out", str(out)])
     assert code == 0
     text = out.read_text()
-    assert "demo-password" not in text and "access_token" not in text
+    assert "demo-password" not in text
+    assert "access_token" not in text
     assert not (tmp_path / "fleet.yaml.partial").exists()
     with httpx.Client() as http:
         original = fleet(http, upstream.api_url,
@@ -94,9 +95,11 @@ def test_redacted_import_keeps_shapes_and_quotas_but_no_identity(upstream: MockB
         b, a = before["sim"], after["sim"]
         for name in ("iccid", "imsi", "msisdn", "ip_address", "imei", "label"):
             if name in b:
-                assert a[name] != b[name] and name in a
+                assert a[name] != b[name]
+                assert name in a
                 if name not in ("ip_address", "label"):
-                    assert len(a[name]) == len(b[name]) and a[name].isdigit()
+                    assert len(a[name]) == len(b[name])
+                    assert a[name].isdigit()
         assert a["iccid_with_luhn"].startswith(a["iccid"])
         assert (after["data"], after["sms"], a["status"]) == (before["data"], before["sms"],
                                                              b["status"])
@@ -151,7 +154,8 @@ def test_rate_limits_are_waited_out_as_retry_after_asks(tmp_path: Path) -> None:
         result = run_import(ImportOptions(server.api_url, "demo", "demo-password",
                                           tmp_path / "f.yaml"), client, progress=None)
     assert result.sims == 3
-    assert len(waits) == 2 and all(w >= 1 for w in waits)
+    assert len(waits) == 2
+    assert all(w >= 1 for w in waits)
     assert retry_after("7") == 7.0
     assert retry_after("Wed, 02 Dec 2026 10:00:30 GMT",
                        now=__import__("datetime").datetime(2026, 12, 2, 10, 0, 0,
@@ -165,7 +169,9 @@ def test_wrong_credentials_fail_in_one_line(upstream: MockBSCServer, tmp_path: P
                  "wrong", "--out", str(tmp_path / "x.yaml")])
     assert code == 1
     err = capsys.readouterr().err
-    assert "token request" in err and "400" in err and "wrong" not in err.split("answered")[0]
+    assert "token request" in err
+    assert "400" in err
+    assert "wrong" not in err.split("answered")[0]
 
 
 class Terminal(io.StringIO):

@@ -74,11 +74,13 @@ def test_proxy_answers_as_the_upstream_records_without_secrets_and_replays(
         health = proxy.get("/health").json()
     assert got == expected
     assert violations == []
-    assert health["status"] == "ok" and health["upstream"] == upstream.url
+    assert health["status"] == "ok"
+    assert health["upstream"] == upstream.url
     files = sorted(record.iterdir())
     assert len(files) == len(expected)
     text = "".join(f.read_text() for f in files)
-    assert "demo-password" not in text and "Authorization" not in text
+    assert "demo-password" not in text
+    assert "Authorization" not in text
     assert "ZGVtbzpkZW1vLXBhc3N3b3Jk" not in text  # demo:demo-password in Basic
     assert "<redacted>" in files[0].read_text()  # the token answer
     with MockBSCServer(SETTINGS) as fresh:
@@ -144,4 +146,5 @@ def test_an_unreachable_upstream_is_a_502_not_a_hang() -> None:
                            transport=httpx.MockTransport(refuse))  # type: ignore[arg-type]
     with TestClient(app) as proxy:
         answer = proxy.get(f"{API}/v1/sims")
-    assert answer.status_code == 502 and "nowhere.test" in answer.json()["message"]
+    assert answer.status_code == 502
+    assert "nowhere.test" in answer.json()["message"]

@@ -28,7 +28,7 @@ import httpx
 from mockbsc.adapters.cassettes import Recording
 
 BASE_MARKER = "/management-api"
-BAD_TOKEN = "replay-invalid-token"  # noqa: S105 - a deliberately wrong token
+BAD_TOKEN = "replay-invalid-token"
 PAGING_HEADERS = ("X-Total-Count", "X-Total-Pages")
 _ICCID_PATH = re.compile(r"/v1/sims/([0-9]+)")
 _DIGITS = re.compile(r"[0-9]+")
