@@ -1,7 +1,8 @@
-"""Explicit SIMs in a fixtures file (`sims:` as a list under an organisation), both ways.
+"""Explicit SIMs and orders in a fixtures file (`sims:` as a list and `orders:` under an
+organisation), both ways.
 
-`mockbsc import` writes them (`to_entry`), `mockbsc serve --fixtures` reads them
-(`sims_of`). Field names are the platform's own wire names where the platform has one (`iccid`,
+`mockbsc import` writes them (`to_entry`, orders as the API lists them), `mockbsc serve
+--fixtures` reads them (`sims_of`, `orders_of`). Field names are the platform's own wire names where the platform has one (`iccid`,
 `imei_lock`, `ip_address`, quota `volume`/`total_volume`/`expiry_date`...), so a file reads
 like the API's answers. Dates are ISO 8601 (a missing offset means UTC) or the wire's own
 formats (`2021-08-26T12:13:02.000+0000`, `2031-11-26 00:00:00`).
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from mockbsc.domain.orders.models import Order, OrderLine, OrderStatus, OrderType
 from mockbsc.domain.scenario import QuotaSpec, SimSpec
 
 SIM_FIELDS = ("iccid", "iccid_with_luhn", "imsi", "msisdn", "imei", "imei_lock", "status",
@@ -151,3 +153,43 @@ def _quota_entry(quota: QuotaSpec | None) -> dict[str, Any] | None:
              "threshold_reached_date": iso(quota.threshold_reached),
              "quota_exceeded_date": iso(quota.exceeded)}
     return {k: v for k, v in entry.items() if v is not None}
+
+
+def orders_of(raw: Any, org_id: int, where: str) -> tuple[Order, ...]:
+    """An organisation's `orders:`, each as `GET /v1/orders` lists it (`sims` may also be
+    plain ICCIDs).
+
+    Raises:
+        ValueError: a wrong or missing field, naming where it is.
+    """
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ValueError(f"{where}: a list of orders")
+    orders = []
+    for n, item in enumerate(raw):
+        here = f"{where}[{n}]"
+        if not isinstance(item, Mapping):
+            raise ValueError(f"{here}: an order (mapping)")
+        try:
+            kind = OrderType(str(item.get("order_type", "ADDITIONAL_ORDER")))
+            status = OrderStatus(str(item.get("order_status", "COMPLETED")))
+        except ValueError as exc:
+            raise ValueError(f"{here}: {exc}") from None
+        moment = parse_date(item.get("order_date"), f"{here}.order_date")
+        if moment is None:
+            raise ValueError(f"{here}.order_date: required")
+        sims = [str(s["iccid"]) if isinstance(s, Mapping) else str(s)
+                for s in item.get("sims") or []]
+        lines = [OrderLine(int(p["product_id"]), int(p["quantity"]))
+                 for p in item.get("products") or []]
+        address = item.get("shipping_address")
+        orders.append(Order(
+            number=int(item["order_number"]), org_id=org_id, order_type=kind, date=moment,
+            status=status, invoice_number=str(item.get("invoice_number", "")),
+            invoice_amount=str(item.get("invoice_amount", "0.00")),
+            currency=str(item.get("currency", "EUR")), lines=lines, iccids=sims,
+            shipping_address={str(k): str(v) for k, v in address.items()}
+            if isinstance(address, Mapping) else None,
+            customer_reference=_text(item.get("customer_reference"))))
+    return tuple(orders)

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from mockbsc.adapters import cache
-from mockbsc.adapters.fixture_sims import sims_of
+from mockbsc.adapters.fixture_sims import orders_of, sims_of
 from mockbsc.domain.fleet.seeding import POOL_SIZE, faker_pool
 from mockbsc.domain.orders.models import Charge, Product
 from mockbsc.domain.scenario import FleetMix, OrgSpec, Scenario, UserSpec
@@ -74,10 +74,13 @@ def _scenario(raw: Mapping[str, Any]) -> Scenario:
 
 
 def _org(o: Mapping[str, Any], where: str) -> OrgSpec:
-    """An organisation; its `sims:` is a count to generate or a list of explicit SIMs
-    (`mockbsc.adapters.fixture_sims`)."""
+    """An organisation. Its `sims:` is a count to generate or a list of explicit SIMs and
+    `{generate: N}` items; `orders:` lists orders it starts with, as `GET /v1/orders` shows
+    them (`mockbsc.adapters.fixture_sims` has every field; what `mockbsc import` writes)."""
+    org_id = int(o["id"])
     generated, explicit = sims_of(o.get("sims"), f"{where}.sims")
-    return OrgSpec(int(o["id"]), str(o["name"]), generated, o.get("sms_forward_url"), explicit)
+    return OrgSpec(org_id, str(o["name"]), generated, o.get("sms_forward_url"), explicit,
+                   orders_of(o.get("orders"), org_id, f"{where}.orders"))
 
 
 def _product(p: Mapping[str, Any]) -> Product:

@@ -164,9 +164,11 @@ def _import(options: ImportOptions, api: BscClient, stream: TextIO | None) -> Im
     orders = [o for page, _ in api.pages("/v1/orders", ORDERS_PAGE_SIZE) for o in page]
     org_id = _org_id(info, records)
     specs = [sim_spec_of(r) for r in records]
+    orders = [order_entry(o) for o in orders if isinstance(o, dict) and "order_number" in o]
     if options.redact:
         redactor = Redactor()
         specs = [redactor.sim(s) for s in specs]
+        orders = [redact_order(o, redactor) for o in orders]
     document = fixtures_document(options, api.base_url, info, org_id, specs, products, orders)
     _write_atomically(options.out, document)
     journal.path.unlink(missing_ok=True)
@@ -242,6 +244,24 @@ def _quota(quota: Any, quota_status: Any, current: Any) -> QuotaSpec | None:
     )
 
 
+def order_entry(order: Mapping[str, Any]) -> dict[str, Any]:
+    """An order as listed, its SIMs as plain ICCIDs (their links name the source's host)."""
+    entry = {k: v for k, v in order.items() if k != "sims"}
+    iccids = [s.get("iccid") if isinstance(s, Mapping) else s for s in order.get("sims") or []]
+    if iccids:
+        entry["sims"] = [str(i) for i in iccids if i is not None]
+    return entry
+
+
+def redact_order(order: dict[str, Any], redactor: Redactor) -> dict[str, Any]:
+    """The order's ICCIDs replaced as the SIMs' were; address and reference left out."""
+    entry = {k: v for k, v in order.items()
+             if k not in ("shipping_address", "customer_reference")}
+    if "sims" in entry:
+        entry["sims"] = [redactor.value("iccid", i) for i in entry["sims"]]
+    return entry
+
+
 def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -253,7 +273,7 @@ def fixtures_document(options: ImportOptions, source: str, info: Mapping[str, An
     document: dict[str, Any] = {
         "default_organisation": org_id,
         "organisations": [{"id": org_id, "name": f"Organisation {org_id}",
-                           "sims": [to_entry(s) for s in specs]}],
+                           "sims": [to_entry(s) for s in specs], "orders": orders}],
         "users": [{"username": options.user, "password": options.local_password,
                    "organisation": org_id,
                    "user_id": int(str(user_id)) if str(user_id).isdigit() else 100001,
@@ -262,8 +282,6 @@ def fixtures_document(options: ImportOptions, source: str, info: Mapping[str, An
     known = [p for p in products if isinstance(p, dict) and {"id", "product"} <= set(p)]
     if known:
         document["products"] = known
-    if orders:  # kept for reference: mockbsc serve starts without orders
-        document["imported_orders"] = orders
     return document
 
 

@@ -224,6 +224,8 @@ class Emulator:
                 if self.sims.find(sim.iccid) is None:  # a given SIM keeps its ICCID
                     self.sims.add(sim)
             index += spec.sims
+            for order in spec.orders:
+                self.orders.add_existing(order)
         for user in self.scenario.api_users(self.settings.users):
             self.tokens.add_user(user)
         for listener in self.on_reset:

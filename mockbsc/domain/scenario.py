@@ -7,12 +7,12 @@ values.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
 from mockbsc.domain.access.models import User
-from mockbsc.domain.orders.models import Product
+from mockbsc.domain.orders.models import Order, Product
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,9 @@ class OrgSpec:
     sms_forward_url: str | None = None
     explicit: tuple[SimSpec, ...] = ()
     """SIMs given one by one in the fixtures; `sims` more are generated after them."""
+    orders: tuple[Order, ...] = ()
+    """Orders the organisation starts with (an imported one's), as they were: they do not
+    progress further."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +101,8 @@ class Scenario:
         and a `--user name:password:org` of an unknown organisation adds it (10 SIMs)."""
         specs = list(self.orgs)
         if sims is not None:
-            specs = [OrgSpec(o.id, o.name, sims, o.sms_forward_url, o.explicit)
-                     if o.id == self.default_org_id else o for o in specs]
+            specs = [replace(o, sims=sims) if o.id == self.default_org_id else o
+                     for o in specs]
         known = {o.id for o in specs}
         for entry in extra_users:
             parts = entry.split(":")

@@ -26,6 +26,13 @@ API = "/management-api"
 def upstream() -> Iterator[MockBSCServer]:
     """The 'platform': 12 SIMs of organisation 4321, a few detached, disabled, low on data."""
     with MockBSCServer(Settings(sims=12, clock="manual", seed=7)) as server:
+        headers = server.token().headers
+        placed = httpx.post(f"{server.api_url}/v1/orders", headers=headers, json={
+            "products": [{"productId": 1001, "quantity": 2}], "customer_reference": "PO-1"})
+        assert placed.status_code == 201, placed.text
+        iccid = httpx.get(f"{server.api_url}/v1/sims", headers=headers).json()[0]["iccid"]
+        topped = httpx.post(f"{server.api_url}/v1/sims/{iccid}/topup", headers=headers)
+        assert topped.status_code == 201, topped.text
         yield server
 
 
@@ -43,6 +50,15 @@ def fleet(client: httpx.Client, base: str, token: str) -> dict[str, dict[str, An
             "state": client.get(f"{one}/status", headers=headers).json()["status"],
         }
     return seen
+
+
+def orders_of(client: httpx.Client, base: str, token: str) -> list[dict[str, Any]]:
+    listed: list[dict[str, Any]] = client.get(
+        f"{base}/v1/orders", headers={"Authorization": f"Bearer {token}"}).json()
+    for order in listed:
+        for sim in order.get("sims", []):
+            sim.pop("_links")  # they name the server's own host
+    return listed
 
 
 def served(path: Path) -> TestClient:
@@ -70,10 +86,15 @@ def test_import_then_serve_gives_the_same_sims_and_quotas(upstream: MockBSCServe
     with httpx.Client() as http:
         original = fleet(http, upstream.api_url,
                          token_of(http, upstream.api_url, "demo", "demo-password"))
+        orders = orders_of(http, upstream.api_url,
+                           token_of(http, upstream.api_url, "demo", "demo-password"))
     with served(out) as mock:
         copy = fleet(mock, API, token_of(mock, API, "demo", "imported-password"))
         orgs = mock.get("/_mockbsc/orgs").json()
+        copied_orders = orders_of(mock, API, token_of(mock, API, "demo", "imported-password"))
     assert copy == original
+    assert copied_orders == orders
+    assert orders[0]["customer_reference"] == "PO-1"
     assert len(copy) == 12
     assert [o["id"] for o in orgs] == [4321]
 
@@ -104,6 +125,12 @@ def test_redacted_import_keeps_shapes_and_quotas_but_no_identity(upstream: MockB
         assert (after["data"], after["sms"], a["status"]) == (before["data"], before["sms"],
                                                              b["status"])
     assert not {s["sim"]["iccid"] for s in real} & set(copy)
+    text = out.read_text()
+    for sim in original.values():  # nowhere in the file, orders included
+        for name in ("iccid", "imsi", "msisdn", "imei", "ip_address", "label"):
+            assert name not in sim["sim"] or sim["sim"][name] not in text
+    assert "PO-1" not in text
+    assert "s3cret" in text
 
 
 class Interrupting(httpx.BaseTransport):
