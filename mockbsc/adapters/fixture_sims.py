@@ -2,10 +2,11 @@
 organisation), both ways.
 
 `mockbsc import` writes them (`to_entry`, orders as the API lists them), `mockbsc serve
---fixtures` reads them (`sims_of`, `orders_of`). Field names are the platform's own wire names where the platform has one (`iccid`,
-`imei_lock`, `ip_address`, quota `volume`/`total_volume`/`expiry_date`...), so a file reads
-like the API's answers. Dates are ISO 8601 (a missing offset means UTC) or the wire's own
-formats (`2021-08-26T12:13:02.000+0000`, `2031-11-26 00:00:00`).
+--fixtures` reads them (`sims_of`, `orders_of`). Field names are the platform's own wire
+names where it has one (`iccid`, `imei_lock`, `ip_address`, quota `volume`/`total_volume`/
+`expiry_date`...), so a file reads like the API's answers. Dates are ISO 8601 (a missing
+offset means UTC) or the wire's own formats (`2021-08-26T12:13:02.000+0000`,
+`2031-11-26 00:00:00`).
 """
 
 from __future__ import annotations
