@@ -88,7 +88,9 @@ def proxy_command(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    from mockbsc.api.listener import uvicorn_config
     from mockbsc.api.proxy import create_proxy_app
+    from mockbsc.config import Settings
 
     logging.getLogger("mockbsc.proxy").setLevel(logging.INFO)
     app = create_proxy_app(args.upstream, args.record)
@@ -96,7 +98,8 @@ def proxy_command(args: argparse.Namespace) -> int:
     host, port = sock.getsockname()[:2] if sock else (args.host, args.port)
     print(f"mockbsc {VERSION} proxy at http://{host}:{port}/management-api -> "
           f"{args.upstream}", file=sys.stderr)
-    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port,
-                                           access_log=False, ws="none", lifespan="on"))
+    # The same listener as `mockbsc serve`: header deadline, connection cap, JSON 400s.
+    server = uvicorn.Server(uvicorn_config(app, Settings(), host=args.host, port=args.port,
+                                           log_level="warning", lifespan="on"))
     server.run(sockets=[sock] if sock else None)
     return 0 if server.started else 3
