@@ -40,6 +40,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "te", "trailer", "transfer-encoding", "upgrade", "host",
                         "content-length"})
 MAX_KEPT = 10_000  # violations kept in memory; the oldest go first (all are logged)
+MAX_BODY_BYTES = 64 * 1024 * 1024  # a larger request body is refused (413), never buffered
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +77,8 @@ class Violations:
 
 def create_proxy_app(upstream: str, record: Path | None = None,
                      transport: httpx.AsyncBaseTransport | None = None,
-                     conformance: Conformance | None = None) -> Starlette:
+                     conformance: Conformance | None = None,
+                     max_body_bytes: int = MAX_BODY_BYTES) -> Starlette:
     """The proxy's ASGI app. `upstream` is the server's root (`http://host:port`, the part
     before `/management-api`); `transport` lets tests put an app in its place."""
     judge = conformance or Conformance()
@@ -101,7 +103,11 @@ def create_proxy_app(upstream: str, record: Path | None = None,
         client = state.get("client")
         if client is None:  # served without its lifespan: one client, closed at exit
             client = state["client"] = httpx.AsyncClient(base_url=root, transport=transport)
-        body = await request.body()
+        body = await _read_body(request, max_body_bytes)
+        if body is None:
+            return JSONResponse({"status": 413, "error": "Payload Too Large",
+                                 "message": f"request body over {max_body_bytes} bytes",
+                                 "path": request.url.path}, status_code=413)
         headers = [(k, v) for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP]
         try:
             answer = await client.request(request.method, request.url.path,
@@ -163,6 +169,20 @@ def create_proxy_app(upstream: str, record: Path | None = None,
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.violations = violations
     return app
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The request body, or None as soon as it is longer than `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _multi(items: Any) -> dict[str, list[str]]:

@@ -148,3 +148,19 @@ def test_an_unreachable_upstream_is_a_502_not_a_hang() -> None:
         answer = proxy.get(f"{API}/v1/sims")
     assert answer.status_code == 502
     assert "nowhere.test" in answer.json()["message"]
+
+
+def test_a_body_over_the_limit_is_refused_without_reaching_the_upstream() -> None:
+    reached: list[httpx.Request] = []
+
+    def upstream(request: httpx.Request) -> httpx.Response:
+        reached.append(request)
+        return httpx.Response(200)
+
+    app = create_proxy_app("http://up.test", transport=httpx.MockTransport(upstream),  # type: ignore[arg-type]
+                           max_body_bytes=100)
+    with TestClient(app) as proxy:
+        answer = proxy.post(f"{API}/v1/sims", content=b"[" + b" " * 200 + b"]",
+                            headers={"Content-Type": "application/json"})
+    assert answer.status_code == 413
+    assert reached == []
