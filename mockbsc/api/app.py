@@ -124,8 +124,8 @@ def create_app(emulator: Emulator | None = None, *, sandboxes: SandboxRegistry |
     middleware = [Middleware(BrowserGuard), Middleware(JournalMiddleware)]
     registry = None
     if root:
-        registry = sandboxes or SandboxRegistry(settings_of(emulator).sandbox_ttl,
-                                                settings_of(emulator).max_sandboxes)
+        registry = sandboxes if sandboxes is not None else SandboxRegistry(
+            settings_of(emulator).sandbox_ttl, settings_of(emulator).max_sandboxes)
         registry.build_app = lambda sandboxed: create_app(sandboxed, root=False)
         middleware.insert(0, Middleware(SandboxDispatch, registry=registry))
     persister = None

@@ -29,12 +29,13 @@ from typing import Any
 import anyio
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockbsc.api.errors import error_response
+from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.webhooks import ensure_sender
 from mockbsc.domain.errors import ConflictError, NotFoundError
 from mockbsc.domain.platform import Emulator
 
 PREFIX = "/sandboxes/"
+ASSETS = "/explorer/assets/"
 ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -184,12 +185,17 @@ class SandboxDispatch:
             if ID_PATTERN.fullmatch(sandbox_id) else None
         inner = "/" + rest
         if sandbox is None:
-            envelope = "control" if inner.startswith("/_mockbsc") else "api"
+            envelope: Envelope = "control" if inner.startswith("/_mockbsc") else "api"
             response = error_response(envelope, 404, f"No sandbox '{sandbox_id[:64]}'",
                                       path=path, now=datetime.now(UTC), code="NotFound")
             await response(scope, receive, send)
             return
         prefix = PREFIX + sandbox_id
+        if inner.startswith(ASSETS):  # the explorer's static files: the same everywhere;
+            # Starlette's StaticFiles reads its path relative to `root_path`, which a moved
+            # prefix would break, so the default app serves them as its own.
+            await self.app({**scope, "path": inner, "raw_path": inner.encode()}, receive, send)
+            return
         child = dict(scope)
         child["path"] = inner
         child["root_path"] = str(scope.get("root_path", "")) + prefix
