@@ -143,10 +143,15 @@ XDIST_TESTS = """
 
 
 def test_eight_xdist_workers_each_get_isolated_sandboxes(
-        pytester: pytest.Pytester, external: MockBSCServer, admin_env: None) -> None:
+        pytester: pytest.Pytester, external: MockBSCServer, admin_env: None,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("xdist")
     pytester.makepyfile(XDIST_TESTS)
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "8",
+    # Only the two plugins this needs: nine interpreters loading every installed one
+    # (schemathesis, hypothesis, ...) take most of a minute on a small CI machine.
+    monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "xdist.plugin",
+                                           "-p", "mockbsc.testing.plugin", "-n", "8",
                                            "--mockbsc-url", external.url, timeout=300)
     result.assert_outcomes(passed=24)
     result.stdout.fnmatch_lines(["*8 workers*"])
