@@ -123,6 +123,11 @@ def test_clock_reset_faults_and_journal_stay_in_their_sandbox(server: TestClient
     assert label == "kept"
 
 
+def test_a_start_without_an_offset_is_utc(server: TestClient) -> None:
+    assert create(server, "naive", start="2026-07-01T10:00:00", clock="manual")["clock"][
+        "now"] == "2026-07-01T10:00:00Z"
+
+
 def test_an_order_location_carries_the_sandbox_prefix(server: TestClient) -> None:
     create(server, "shop")
     headers = bearer(server, "/sandboxes/shop")
@@ -142,7 +147,8 @@ def test_the_body_sets_the_platform(server: TestClient) -> None:
         "users": [{"username": "ops", "password": "pw", "organisation": 77, "user_id": 1}],
     }
     body = create(server, "own", fixtures=fixtures, clock="manual",
-                  start="2027-02-03T04:05:06Z", users=["extra:secret:77"], token_ttl=60)
+                  start="2027-02-03T04:05:06Z", users=["extra:secret:77"], token_ttl=60,
+                  faults=[{"operation": "getSimsUsingGET", "status": 502}])
     assert body["clock"]["now"] == "2027-02-03T04:05:06Z"
     assert body["clock"]["mode"] == "manual"
     assert {(u["username"], u["org_id"]) for u in body["users"]} == {("ops", 77),
@@ -151,6 +157,10 @@ def test_the_body_sets_the_platform(server: TestClient) -> None:
                         data={"grant_type": "client_credentials"}).json()
     assert token["expires_in"] == 60
     assert body["sims"] == 4
+    listed = server.get(f"/sandboxes/own{API}/v1/sims",
+                        headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert listed.status_code == 502
+    assert server.get("/_mockbsc/faults").json() == []
 
 
 @pytest.mark.parametrize(("body", "names"), [
@@ -160,6 +170,10 @@ def test_the_body_sets_the_platform(server: TestClient) -> None:
     ({"fixtures": {"organisations": []}}, "fixtures"),
     ({"fixtures": "/no/such/fixtures.yaml"}, "fixtures"),
     ({"users": ["no-password"]}, "users"),
+    ({"fixtures": "/dev/zero"}, "fixtures"),
+    ({"fixtures": {"organisations": [{"id": 1, "name": "Big", "sims": 10**7}]}}, "fixtures"),
+    ({"start": "9999-12-31T23:59:59Z"}, "start"),
+    ({"faults": [{"status": 200}]}, "faults"),
 ])
 def test_a_bad_body_is_a_400_naming_the_field_and_creates_nothing(
         server: TestClient, body: dict[str, Any], names: str) -> None:

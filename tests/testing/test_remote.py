@@ -89,10 +89,10 @@ def test_mockbsc_url_comes_from_the_environment_too(
         pytester: pytest.Pytester, external: MockBSCServer, admin_env: None,
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MOCKBSC_URL", external.url)
-    pytester.makepyfile("""
+    pytester.makepyfile(f"""
         def test_remote(mockbsc_server):
-            assert mockbsc_server.url.startswith("%s/sandboxes/")
-    """ % external.url)
+            assert mockbsc_server.url.startswith("{external.url}/sandboxes/")
+    """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 

@@ -10,7 +10,8 @@ import functools
 import json
 import os
 import secrets
-from datetime import datetime
+import stat
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.responses import Response
@@ -21,9 +22,13 @@ from mockbsc.api.operation import Call, offloaded
 from mockbsc.api.responses import json_response
 from mockbsc.api.sandboxes import PREFIX, Sandbox, SandboxLimitReached, SandboxRegistry
 from mockbsc.config import Settings, SettingsError, settings_of
+from mockbsc.domain.clock import LATEST
 from mockbsc.domain.errors import InvalidRequestError, NotFoundError
 from mockbsc.domain.platform import Emulator
 from mockbsc.domain.scenario import Scenario
+
+MAX_SIMS = 100_000  # per sandbox: a million takes seconds to seed and a GB of memory
+MAX_FIXTURES_BYTES = 4 * 1024 * 1024
 
 # Body fields that are settings as they are (the contract checks their types and ranges).
 PLAIN = ("seed", "sims", "clock", "start", "token_ttl", "token_reuse", "update_delay",
@@ -75,6 +80,10 @@ def _create(call: Call, sandbox_id: str) -> Response:
     body: dict[str, Any] = call.body or {}
     settings = sandbox_settings(settings_of(call.emulator), body)
     scenario = _scenario(body.get("fixtures", settings.fixtures))
+    fleet = sum(o.sims for o in scenario.org_specs(settings.sims, settings.users))
+    if fleet > MAX_SIMS:  # fixtures may ask for more than `sims` may
+        raise InvalidRequestError(f"fixtures: the sandbox would hold {fleet} SIMs; at most "
+                                  f"{MAX_SIMS} per sandbox")
     try:
         sandbox = registry.create(sandbox_id, lambda: registry.build_app(
             Emulator(settings, scenario, labels=label_words)))
@@ -105,6 +114,14 @@ def sandbox_settings(server: Settings, body: dict[str, Any]) -> Settings:
         settings = server.with_text(values)
     except SettingsError as exc:
         raise InvalidRequestError(str(exc)) from None
+    start = settings.start
+    if start is not None and "start" in body:
+        if start.tzinfo is None:  # lenient: a time without an offset is UTC
+            start = start.replace(tzinfo=UTC)
+            settings = settings.replace(start=start)
+        if start > LATEST:  # token lifetimes and retry windows would overflow
+            raise InvalidRequestError(f"start: '{body['start']}' is later than "
+                                      f"{LATEST.isoformat()}")
     return settings.replace(state_file=None)
 
 
@@ -118,10 +135,18 @@ def _scenario(fixtures: Any) -> Scenario:
 
 
 def _mtime(path: str | None) -> float:
+    """The file's mtime (the cache key), once it is known to be a fixtures-sized file: a
+    path sent over the API must not make the server read a device or a huge file."""
+    if not path:
+        return 0.0
     try:
-        return os.stat(path).st_mtime if path else 0.0
+        found = os.stat(path)
     except OSError:
-        return 0.0  # load_scenario names the missing file
+        raise FixtureError(f"fixtures {path}: no such file on the server") from None
+    if not stat.S_ISREG(found.st_mode) or found.st_size > MAX_FIXTURES_BYTES:
+        raise FixtureError(f"fixtures {path}: not a regular file of at most "
+                           f"{MAX_FIXTURES_BYTES} bytes")
+    return found.st_mtime
 
 
 @functools.lru_cache(maxsize=16)
