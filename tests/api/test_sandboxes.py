@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from starlette.testclient import TestClient
 
 from mockbsc.api.app import create_app
 from mockbsc.api.sandboxes import SandboxRegistry
+from mockbsc.config import Settings
 from mockbsc.domain.clock import ManualClock
 from mockbsc.domain.platform import Emulator
 from tests.conftest import API, DEMO, token_for
@@ -277,3 +279,37 @@ def test_the_explorer_and_api_docs_live_under_the_prefix(server: TestClient) -> 
     assert docs.json()["openapi"].startswith("3.")
     redirect = server.get("/sandboxes/docs/explorer", follow_redirects=False)
     assert redirect.headers["location"] == "/sandboxes/docs/"
+
+
+def test_ttl_and_maximum_come_from_flags_and_environment() -> None:
+    from mockbsc.api.app import build_emulator
+    from mockbsc.cli import build_parser, settings_from
+
+    args = build_parser().parse_args(["serve", "--sandbox-ttl", "90", "--max-sandboxes", "7"])
+    flags = create_app(build_emulator(settings_from(args, {}))).state.sandboxes
+    assert (flags.ttl, flags.max_sandboxes) == (90, 7)
+    env = settings_from(build_parser().parse_args(["serve"]),
+                        {"MOCKBSC_SANDBOX_TTL": "0", "MOCKBSC_MAX_SANDBOXES": "3"})
+    registry = create_app(build_emulator(env)).state.sandboxes
+    assert (registry.ttl, registry.max_sandboxes) == (0, 3)
+    defaults = create_app(build_emulator(Settings())).state.sandboxes
+    assert (defaults.ttl, defaults.max_sandboxes) == (3600, 200)
+
+
+def test_sandboxes_live_in_memory_beside_a_state_file(tmp_path: Path) -> None:
+    from mockbsc.api.app import build_emulator
+
+    settings = Settings(clock="manual", state_file=str(tmp_path / "state.db"))
+    with TestClient(create_app(build_emulator(settings)), base_url="http://localhost") as one:
+        create(one, "scratch")
+        headers = bearer(one, "/sandboxes/scratch")
+        changed = one.put(f"/sandboxes/scratch{API}/v1/sims/{ICCID}", json={"label": "gone"},
+                          headers=headers)
+        assert changed.status_code == 200
+        one.post("/sandboxes/scratch/_mockbsc/clock/advance", json={"seconds": 5})
+        assert one.get(f"/sandboxes/scratch{API}/v1/sims/{ICCID}",
+                       headers=headers).json()["label"] == "gone"
+    with TestClient(create_app(build_emulator(settings)), base_url="http://localhost") as two:
+        assert two.get("/sandboxes/scratch/_mockbsc/health").status_code == 404
+        default = {"Authorization": f"Bearer {token_for(two)}"}
+        assert two.get(f"{API}/v1/sims/{ICCID}", headers=default).json()["label"] != "gone"
