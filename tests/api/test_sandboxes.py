@@ -313,3 +313,37 @@ def test_sandboxes_live_in_memory_beside_a_state_file(tmp_path: Path) -> None:
         assert two.get("/sandboxes/scratch/_mockbsc/health").status_code == 404
         default = {"Authorization": f"Bearer {token_for(two)}"}
         assert two.get(f"{API}/v1/sims/{ICCID}", headers=default).json()["label"] != "gone"
+
+
+def test_the_pump_runs_due_work_and_drops_expired_sandboxes_unasked(
+        registry_clock: ManualClock) -> None:
+    import anyio
+
+    from mockbsc.api.app import build_emulator
+    from mockbsc.api.sandboxes import pump
+
+    registry = SandboxRegistry(ttl=60, now=registry_clock.now)
+    client = TestClient(create_app(build_emulator(Settings(clock="manual")), sandboxes=registry),
+                        base_url="http://localhost")  # no lifespan: the pump runs below
+    create(client, "pumped", clock="manual")
+    headers = bearer(client, "/sandboxes/pumped")
+    client.put(f"/sandboxes/pumped{API}/v1/sims/{ICCID}", json={"label": "by-pump"},
+               headers=headers)
+    emulator = registry.require("pumped").emulator
+    emulator.clock.advance(5)  # (ManualClock) due now, but nothing ran it yet
+    assert emulator.work_due()
+
+    async def run() -> None:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(pump, registry, 0.001)
+            with anyio.fail_after(20):
+                while emulator.work_due():
+                    await anyio.sleep(0.005)
+                registry_clock.advance(61)
+                while len(registry):
+                    await anyio.sleep(0.005)
+            tasks.cancel_scope.cancel()
+
+    anyio.run(run)
+    assert emulator.sims.find(ICCID).label == "by-pump"  # type: ignore[union-attr]
+    assert client.get("/sandboxes/pumped/_mockbsc/health").status_code == 404
