@@ -51,6 +51,9 @@ SERVE_FLAGS = {
     "admin_token": "close the control API /_mockbsc/*: its calls need 'Bearer TOKEN'",
     "state_file": "SQLite file: restore the state at start, keep every change durable",
     "log_level": "uvicorn log level (default info)",
+    "sandbox_ttl": "seconds an unused sandbox lives before it expires (default 3600; 0: never)",
+    "max_sandboxes": "sandboxes one server holds at most; the next create answers 429 "
+                     "(default 200)",
 }
 
 

@@ -55,6 +55,18 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         raise FixtureError(f"fixtures {source}: bad or missing field {exc}") from None
 
 
+def scenario_of(raw: Mapping[str, Any], source: str) -> Scenario:
+    """A fixtures document already parsed (a sandbox's, sent as JSON) as a Scenario.
+
+    Raises:
+        FixtureError: a required field is missing or wrong; the message names `source`.
+    """
+    try:
+        return _scenario(raw)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise FixtureError(f"{source}: bad or missing field {exc}") from None
+
+
 def _scenario(raw: Mapping[str, Any]) -> Scenario:
     orgs = tuple(_org(o, f"organisations[{n}]") for n, o in enumerate(raw["organisations"]))
     users = tuple(

@@ -6,7 +6,7 @@ operation, so the contract and the code cannot drift apart.
 
 from __future__ import annotations
 
-from mockbsc.api.handlers import control, faults, orders, sims, sms, state, tokens
+from mockbsc.api.handlers import control, faults, orders, sandboxes, sims, sms, state, tokens
 from mockbsc.api.operation import Handler
 
 BSC_HANDLERS: dict[str, Handler] = {
@@ -60,4 +60,9 @@ CONTROL_HANDLERS: dict[str, Handler] = {
     "deleteFault": faults.delete_fault,
     "exportState": state.get_state,
     "importState": state.put_state,
+    "listSandboxes": sandboxes.list_sandboxes,
+    "createSandbox": sandboxes.create_sandbox,
+    "putSandbox": sandboxes.put_sandbox,
+    "getSandbox": sandboxes.get_sandbox,
+    "deleteSandbox": sandboxes.delete_sandbox,
 }
