@@ -77,7 +77,7 @@ class EachAlone:
             for report in reports:
                 if report.failed:
                     print(f"--- {report.when} ---\n{report.longreprtext}")
-        except BaseException as error:  # noqa: BLE001 - the child must reach os._exit
+        except BaseException as error:  # the child must reach os._exit whatever happens
             print(f"the child broke: {error!r}")
         finally:
             sys.stdout.flush()
