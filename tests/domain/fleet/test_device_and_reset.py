@@ -138,3 +138,27 @@ def test_seeded_history_does_not_depend_on_when_it_is_first_read() -> None:
 
     assert history(0) == history(3)
     assert any(volume > 0 for _, volume, _ in history(0))
+
+
+def test_re_enabling_a_sim_records_its_activation_and_the_device_attaches_again(
+    client: TestClient, emulator: Emulator, auth: dict[str, str], iccid: str
+) -> None:
+    client.put(f"{API}/v1/sims/{iccid}", json={"status": "Disabled"}, headers=auth)
+    emulator.advance(2)
+    assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "OFFLINE"
+    client.put(f"{API}/v1/sims/{iccid}", json={"status": "Enabled"}, headers=auth)
+    emulator.advance(2)
+    applied_at = client.get("/_mockbsc/clock").json()["now"]
+    events = client.get(f"{API}/v1/sims/{iccid}/events",
+                        params={"pageSize": 1000, "sort": "timestamp,id"}, headers=auth).json()
+    activation = events["events"][-1]
+    assert (activation["event_type"], activation["iccid"]) == ("SIM activation", iccid)
+    assert activation["description"] == "Status of SIM changed from 'Disabled' to 'Enabled'"
+    assert activation["timestamp"][:16] == applied_at[:16]
+    # The device comes back only after the re-attach delay (10 s by default), on its own.
+    emulator.advance(9)
+    assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "OFFLINE"
+    emulator.advance(2)
+    assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "ONLINE"
+    assert event_types(client, auth, iccid)[-3:] == [
+        "Update location", "Update GPRS location", "Create PDP Context"]
