@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
 from mockbsc.domain.platform import Emulator
@@ -46,6 +47,10 @@ def test_data_use_crosses_thresholds_with_events(
     assert low.json()["quota_status"] == 1
     sim = client.get(f"{API}/v1/sims/{iccid}", headers=auth).json()
     assert sim["quota_status"]["description"] == "Less than 20% available"
+    almost = client.post(f"/_mockbsc/sims/{iccid}/consume", json={"data_mb": 49.5})
+    assert almost.json()["volume"] == 0.5
+    # Half a megabyte left is still volume: the session goes on until it is all used.
+    assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "ONLINE"
     empty = client.post(f"/_mockbsc/sims/{iccid}/consume", json={"data_mb": 60})
     assert empty.json() == {"iccid": iccid, "volume": 0, "quota_status": 2}
     types = event_types(client, auth, iccid)
@@ -54,6 +59,10 @@ def test_data_use_crosses_thresholds_with_events(
         "Data Quota used up", "Delete PDP Context"]
     refused = client.post(f"/_mockbsc/sims/{iccid}/consume", json={"data_mb": 1})
     assert refused.status_code == 409
+    assert refused.json()["message"] == f"SIM {iccid} has no data session (attach it first)"
+    client.post(f"/_mockbsc/sims/{iccid}/attach")  # attached again, but no data session
+    assert client.post(f"/_mockbsc/sims/{iccid}/consume",
+                       json={"data_mb": 1}).status_code == 409
     today = client.get(f"{API}/v1/sims/{iccid}/usage", headers=auth).json()["stats"][0]
     assert float(today["data"]["volume"]) >= volume - 1e-6
 
@@ -162,3 +171,24 @@ def test_re_enabling_a_sim_records_its_activation_and_the_device_attaches_again(
     assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "ONLINE"
     assert event_types(client, auth, iccid)[-3:] == [
         "Update location", "Update GPRS location", "Create PDP Context"]
+
+
+@pytest.mark.parametrize(("rat", "retrieved"), [("2G", True), ("3G", True), ("4G", False)])
+def test_only_2g_and_3g_report_a_freshly_retrieved_location(
+    client: TestClient, auth: dict[str, str], iccid: str, rat: str, retrieved: bool
+) -> None:
+    assert client.post(f"/_mockbsc/sims/{iccid}/attach", json={"rat": rat}).status_code == 200
+    info = client.get(f"{API}/v1/sims/{iccid}/connectivity_info", headers=auth).json()
+    assert info["subscriber_info"]["location"]["current_location_retrieved"] is retrieved
+
+
+def test_a_sim_disabled_while_its_reset_runs_does_not_attach_again(
+    client: TestClient, emulator: Emulator, auth: dict[str, str], iccid: str
+) -> None:
+    client.post(f"{API}/v1/sims/{iccid}/reset", headers=auth)
+    emulator.advance(emulator.settings.reset_delay + 1)  # dropped; re-attach 10 s away
+    assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "OFFLINE"
+    client.put(f"{API}/v1/sims/{iccid}", json={"status": "Disabled"}, headers=auth)
+    emulator.advance(30)
+    assert client.get(f"{API}/v1/sims/{iccid}", headers=auth).json()["status"] == "Disabled"
+    assert client.get(f"{API}/v1/sims/{iccid}/status", headers=auth).json()["status"] == "OFFLINE"
