@@ -134,6 +134,46 @@ def test_same_seed_same_fleet_other_seed_other_fleet() -> None:
     assert fleet(7) != fleet(8)
 
 
+def test_the_fleet_is_the_same_with_or_without_the_label_cache() -> None:
+    """A server takes its label pool from the cache; a plain Emulator makes it from Faker."""
+    from mockbsc.adapters.fixtures_file import load_scenario
+    from mockbsc.config import Settings
+    from mockbsc.domain.fleet.seeding import faker_pool
+
+    made = Emulator(Settings(clock="manual", seed=7), load_scenario())
+    cached = Emulator(Settings(clock="manual", seed=7), load_scenario(),
+                      labels=lambda seed: list(faker_pool(seed)))
+    labels = [s.label for s in made.sims.all()]
+    assert labels == [s.label for s in cached.sims.all()]
+    assert any(labels)
+
+
+def test_put_changes_are_recorded_as_events_only_when_they_change_something(
+    client: TestClient, emulator: Emulator, auth: dict[str, str], iccid: str
+) -> None:
+    def events() -> list[dict[str, str]]:
+        body = client.get(f"{API}/v1/sims/{iccid}/events", headers=auth,
+                          params={"pageSize": 1000, "sort": "timestamp,id"}).json()
+        return list(body["events"])
+
+    before = len(events())
+    client.put(f"{API}/v1/sims/{iccid}", json={"label": "Pump 7", "imei_lock": True},
+               headers=auth)
+    emulator.advance(2)
+    changed = events()[before:]
+    assert [e["description"] for e in changed] == [
+        "Label changed to 'Pump 7'", "IMEI lock enabled"]
+    now = client.get("/_mockbsc/clock").json()["now"]
+    assert {e["timestamp"][:16] for e in changed} == {now[:16]}
+    client.put(f"{API}/v1/sims/{iccid}", json={"label": "Pump 7", "imei_lock": True},
+               headers=auth)
+    emulator.advance(2)
+    assert events()[before + 2:] == []  # nothing changed, nothing recorded
+    client.put(f"{API}/v1/sims/{iccid}", json={"imei_lock": False}, headers=auth)
+    emulator.advance(2)
+    assert [e["description"] for e in events()[before + 2:]] == ["IMEI lock disabled"]
+
+
 def test_seeded_history_does_not_depend_on_when_it_is_first_read() -> None:
     from mockbsc.adapters.fixtures_file import load_scenario
     from mockbsc.config import Settings
