@@ -354,13 +354,6 @@ class Emulator:
         return self.tokens.verify(value)
 
     # ----------------------------------------------------------------- SIMs
-    def sim(self, org_id: int, iccid: str) -> Sim:
-        """The organisation's SIM with its seeded history in place (lazily made)."""
-        return self.lookup.sim(org_id, iccid)
-
-    def sim_any_org(self, iccid: str) -> Sim:
-        return self.lookup.any_org(iccid)
-
     @locked
     def list_sims(self, org_id: int, page: int, page_size: int, q: str | None,
                   sort: str | None) -> Page[Sim]:
