@@ -28,7 +28,12 @@ from mockbsc.domain.fleet.lookup import SimLookup
 from mockbsc.domain.fleet.models import Sim, SimEvent
 from mockbsc.domain.fleet.radio import RadioNetwork
 from mockbsc.domain.fleet.registry import SimRegistry
-from mockbsc.domain.fleet.seeding import LabelSource, generate_sims, label_words
+from mockbsc.domain.fleet.seeding import (
+    LabelSource,
+    explicit_sims,
+    generate_sims,
+    label_words,
+)
 from mockbsc.domain.fleet.usage import UsageLedger, UsageReport
 from mockbsc.domain.journal import RequestJournal
 from mockbsc.domain.orders.book import OrderBook, TopUpPrice
@@ -46,7 +51,6 @@ from mockbsc.domain.sms.retry import RetryPolicy
 __all__ = ["Emulator", "PlatformSettings", "SimChanges", "make_clock", "retry_policy"]
 
 LOG = logging.getLogger(__name__)
-_TICK = timedelta(microseconds=1)  # the clock's resolution: "before the next job"
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -211,10 +215,17 @@ class Emulator:
             if spec.id == self.scenario.default_org_id and self.settings.sms_forward_url:
                 url = self.settings.sms_forward_url  # --sms-forward-url beats the fixtures
             self.orgs[spec.id] = Organisation(spec.id, spec.name, url)
+            given = explicit_sims(spec, now, self.scenario.mix, index, words)
+            for sim in given:
+                self.sims.add(sim)
+            index += len(given)
             for sim in generate_sims(spec, spec.sims, self.settings.seed, now,
                                      self.scenario.mix, index, labels=words):
-                self.sims.add(sim)
+                if self.sims.find(sim.iccid) is None:  # a given SIM keeps its ICCID
+                    self.sims.add(sim)
             index += spec.sims
+            for order in spec.orders:
+                self.orders.add_existing(order)
         for user in self.scenario.api_users(self.settings.users):
             self.tokens.add_user(user)
         for listener in self.on_reset:
@@ -228,16 +239,14 @@ class Emulator:
         return self._run_until(self.clock.now())
 
     def run_light_due(self, limit: int = 64) -> bool:
-        """Run up to `limit` due jobs while none is heavy; whether work is still due (then the
-        app runs `run_due` off its loop). Most requests find a queued SIM change or SMS step
-        due: running it here spares them a hop to a worker thread."""
+        """Run up to `limit` due light jobs (a queued SIM change, an SMS step: no hop to a worker
+        thread); whether work is still due (then the app runs `run_due` off its loop)."""
         now = self.clock.now()
         for _ in range(limit):
             with self.lock:
                 if (job := self.scheduler.pop_due_light(now)) is None:
                     break
-                self._move_to(job.due_at)
-                self._run(job)
+                self._run(job)  # due by `now`: the clock is past it already
         return (due := self.scheduler.next_due()) is not None and due <= now
 
     def work_due(self) -> bool:
@@ -285,9 +294,8 @@ class Emulator:
 
         Jobs due at a moment run before the attempts due then (a delivery report is due the
         moment its SMS is delivered). Attempts are sent outside the lock, so that the API
-        keeps answering and a receiver may call it back; all those due before the next job
-        go out as one batch (at once, each stamped with its own moment), not one moment at a
-        time. Without a sender only jobs run.
+        keeps answering and a receiver may call it back; all due before the next job go out as
+        one batch, each stamped with its own moment. Without a sender only jobs run.
         """
         ran = 0
         hooks, sender = self.webhooks, self.sender
@@ -301,7 +309,8 @@ class Emulator:
                                                           and hook_due < job_due):
                     if sender is None or hook_due is None or hook_due > until:
                         return ran
-                    window = until if job_due is None or job_due > until else job_due - _TICK
+                    window = until if job_due is None or job_due > until else \
+                        job_due - timedelta(microseconds=1)  # just before the next job
                     job_due = None  # attempts first
                     self._move_to(hook_due)
                     batch = hooks.claim(self.clock.now(), window)
@@ -359,13 +368,6 @@ class Emulator:
         return self.tokens.verify(value)
 
     # ----------------------------------------------------------------- SIMs
-    def sim(self, org_id: int, iccid: str) -> Sim:
-        """The organisation's SIM with its seeded history in place (lazily made)."""
-        return self.lookup.sim(org_id, iccid)
-
-    def sim_any_org(self, iccid: str) -> Sim:
-        return self.lookup.any_org(iccid)
-
     @locked
     def list_sims(self, org_id: int, page: int, page_size: int, q: str | None,
                   sort: str | None) -> Page[Sim]:
