@@ -140,7 +140,8 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
                     return refused
             raw = await _read_body(request, BODY_LIMITS.get(op.id,
                                                             settings_of(emulator).max_body_bytes))
-            lenient = not settings_of(emulator).strict_requests
+            # Jackson's leniency is the platform's; mockbsc's own control API stays exact.
+            lenient = envelope != "control" and not settings_of(emulator).strict_requests
             if len(raw) > OFFLOAD_BYTES:  # big bodies are parsed and checked off the loop
                 body, path, query = await anyio.to_thread.run_sync(
                     _parse_and_validate, op, request, raw, lenient)
