@@ -44,7 +44,7 @@ def send_sms(call: Call) -> Response:
     body = call.body or {}
     address_type = body.get("source_address_type") or {}
     sms = call.emulator.messaging.send_mt(
-        call.org_id, call.path["iccid"], body["payload"], dcs=body.get("dcs", 0),
+        call.org_id, call.path["iccid"], body.get("payload", ""), dcs=body.get("dcs", 0),
         udh=body.get("udh") or "", source_address=body.get("source_address") or "",
         source_address_type=address_type.get("id"), expiry=_expiry(body.get("expiry_date")),
     )
