@@ -1,8 +1,8 @@
 """The OpenAPI contracts: loaded once, indexed by operationId, and used to validate requests.
 
-Each schema is compiled by `jsonschema-rs` once, when a request first needs it. Parameters arrive as text and are converted to the
-schema's type before validation, so `pageSize=abc` and `pageSize=500` both get a 400 that names
-`pageSize` and the rule it broke.
+Each schema is compiled by `jsonschema-rs` once, when a request first needs it. Parameters
+arrive as text and are converted to the schema's type before validation, so `pageSize=abc`
+and `pageSize=500` both get a 400 that names `pageSize` and the rule it broke.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class SchemaValidator:
         self._contract = contract
         self._pointer = pointer
         self._validator: jsonschema_rs.Validator | None = None
-        self._items: SchemaValidator | None | bool = False  # False: not looked up yet
+        self._items: SchemaValidator | bool | None = False  # False: not looked up yet
         self.schema: Any = contract.lookup("#" + pointer)
 
     @property

@@ -4,7 +4,7 @@ on the control plane, from a device (MO) and the forwarder's webhook deliveries.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from starlette.responses import Response
 
@@ -12,7 +12,6 @@ from mockbsc.api import serialize
 from mockbsc.api.operation import Call
 from mockbsc.api.responses import empty_response, json_response, page_response
 from mockbsc.domain.sms.outbox import DeliveryKind, DeliveryStatus
-
 
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"
                   r"(Z|[+-]\d{2}:?\d{2})?")
@@ -27,7 +26,7 @@ def _expiry(text: str | None) -> datetime | None:
     if match is None:
         return None
     year, month, day, hour, minute, second, fraction, zone = match.groups()
-    offset = timezone.utc
+    offset = UTC
     if zone and zone != "Z":
         digits = zone[1:].replace(":", "")
         minutes = int(digits[:2]) * 60 + int(digits[2:])
@@ -35,9 +34,9 @@ def _expiry(text: str | None) -> datetime | None:
     micros = int((fraction or "0").ljust(6, "0")[:6])
     # Year 0 is as past as 1970, and 9999 plus a rolled-over day as future as 9998 (Python's
     # years end at 9999; the wire writes four digits).
-    start = datetime(min(max(int(year), 1970), 9998), int(month), 1, int(hour), int(minute), int(second or 0),
-                     micros, tzinfo=offset)
-    return (start + timedelta(days=int(day) - 1)).astimezone(timezone.utc)
+    start = datetime(min(max(int(year), 1970), 9998), int(month), 1, int(hour), int(minute),
+                     int(second or 0), micros, tzinfo=offset)
+    return (start + timedelta(days=int(day) - 1)).astimezone(UTC)
 
 
 def send_sms(call: Call) -> Response:
