@@ -167,6 +167,18 @@ def test_undocumented_rules_are_not_enforced(client: TestClient, auth: dict[str,
     assert client.get(f"{SIM}/sms/0", headers=auth).status_code == 404
 
 
+def test_a_bulk_update_naming_no_sim_is_taken_and_changes_nothing(
+        client: TestClient, auth: dict[str, str], emulator: Emulator) -> None:
+    """Any text is an ICCID (1NCE: a string); the queue skips one that names no SIM of the
+    organisation when it runs, as it always did for unknown digits."""
+    before = client.get(f"{API}/v1/sims", headers=auth, params={"pageSize": 100}).json()
+    response = client.post(f"{API}/v1/sims", headers=auth,
+                           json=[{"iccid": "../../etc", "label": "x"}, {"iccid": ""}])
+    assert response.status_code == 201, response.text
+    emulator.advance(seconds=2)
+    assert client.get(f"{API}/v1/sims", headers=auth, params={"pageSize": 100}).json() == before
+
+
 @pytest.mark.mockbsc(strict_requests=True)
 @pytest.mark.parametrize(("method", "path", "body"), [
     ("PUT", "", {"imei_lock": "true"}),
