@@ -14,7 +14,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from contracts.harness import excluded_checks, register_demo_auth
+from contracts.harness import additional_checks, excluded_checks, register_demo_auth
 from mockbsc.adapters.fixtures_file import load_scenario
 from mockbsc.api.app import create_app
 from mockbsc.config import Settings
@@ -42,12 +42,14 @@ def fresh_platform() -> None:
 @BSC.parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 def test_bsc_api_conforms_to_its_contract(case: Any) -> None:
-    case.call_and_validate(excluded_checks=excluded_checks(case))
+    case.call_and_validate(excluded_checks=excluded_checks(case),
+                           additional_checks=additional_checks(case))
     EMULATOR.check()
 
 
 @CONTROL.parametrize()
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_control_api_conforms_to_its_contract(case: Any) -> None:
-    case.call_and_validate(excluded_checks=excluded_checks(case))
+    case.call_and_validate(excluded_checks=excluded_checks(case),
+                           additional_checks=additional_checks(case))
     EMULATOR.check()
