@@ -115,3 +115,15 @@ def test_patterns_anchor_at_the_very_end(pattern: str, text: str, matches: bool)
     contract = Contract({"paths": {}, "components": {"schemas": {
         "P": {"type": "string", "pattern": pattern}}}})
     assert SchemaValidator(contract, "/components/schemas/P").is_valid(text) is matches
+
+
+def test_a_nested_array_is_refused_by_its_size_before_its_items(
+        client: TestClient, auth: dict[str, str]) -> None:
+    """Sizes first at every depth: 20,000 order lines (maxItems 50) with a wrong type in
+    each give one error, not 20 item errors, and are neither coerced nor walked."""
+    body = {"products": [{"productId": "x", "quantity": [1]}] * 20_000}  # ~660 KB
+    response = _post(client, "/v1/orders", body, auth)
+    assert response.status_code == 400, response.text
+    errors = response.json()["errors"]
+    assert [(e["name"], e["rule"]) for e in errors] == [("body.products", "maxItems")]
+    assert "20000 items" in errors[0]["message"]
