@@ -24,7 +24,7 @@ from benchmarks.report import (
 )
 from benchmarks.wrk import WrkMissing, ensure_wrk
 
-SECTIONS = ("startup", "scale", "throughput", "webhooks", "durability")
+SECTIONS = ("startup", "scale", "throughput", "webhooks", "durability", "sandboxes")
 VERDICTS = {
     EXIT_PASSED: "Every target holds (exit 0).",
     EXIT_MISSED: "A target was missed (exit 1).",
@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "throughput": lambda: _throughput(duration, 2 if args.quick else 4),
         "webhooks": lambda: _webhooks(args.quick, duration),
         "durability": lambda: _durability(args.quick, duration),
+        "sandboxes": lambda: _sandboxes(args.quick),
     }
     figures: list[Figure] = []
     started = time.perf_counter()
@@ -112,3 +113,9 @@ def _durability(quick: bool, duration: float) -> list[Figure]:
     from benchmarks import durability
 
     return durability.measure(quick, duration, log)
+
+
+def _sandboxes(quick: bool) -> list[Figure]:
+    from benchmarks import sandboxes
+
+    return sandboxes.measure(quick, log)

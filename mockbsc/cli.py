@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from mockbsc.api import mirror_cli
 from mockbsc.config import VERSION, Settings, SettingsError
 from mockbsc.contract.kit import cli as contract_cli
 
@@ -53,6 +54,9 @@ SERVE_FLAGS = {
     "admin_token": "close the control API /_mockbsc/*: its calls need 'Bearer TOKEN'",
     "state_file": "SQLite file: restore the state at start, keep every change durable",
     "log_level": "uvicorn log level (default info)",
+    "sandbox_ttl": "seconds an unused sandbox lives before it expires (default 3600; 0: never)",
+    "max_sandboxes": "sandboxes one server holds at most; the next create answers 429 "
+                     "(default 200)",
 }
 
 
@@ -75,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "--host/--port (socket activation; how tests hand a port over "
                        "without a race)")
     contract_cli.add_parser(commands)
+    mirror_cli.add_parsers(commands)  # import, proxy
     return parser
 
 
@@ -139,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     if args.command == "contract":
         return contract_cli.main(args, extra)
+    if args.command in ("import", "proxy"):
+        return mirror_cli.main(args)
     try:
         settings = settings_from(args, dict(os.environ))
     except SettingsError as exc:

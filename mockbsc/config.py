@@ -67,6 +67,10 @@ class Settings:
     admin_token: str | None = None
     state_file: str | None = None
     validate_responses: bool = False
+    # Sandboxes (issue 15, mockbsc.api.sandboxes): idle seconds before one expires (0: never)
+    # and how many one server holds at most.
+    sandbox_ttl: float = 3600.0
+    max_sandboxes: int = 200
     log_level: str = "info"
     extra: Mapping[str, str] = field(default_factory=dict)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +48,43 @@ def test_user_flag_adds_an_api_user_to_another_org() -> None:
     assert token.user.org_id == 777
     assert emulator.sims.count(777) == 10
     assert emulator.issue_token("ci", "pw")[0].user.org_id == 4321
+
+
+def test_import_through_a_recording_proxy_uses_get_only_and_breaks_no_rule(
+        tmp_path: Path) -> None:
+    """`mockbsc serve --fd` as the platform, `mockbsc proxy --fd --record` in front of it,
+    `mockbsc import` through the proxy: every call recorded is a GET (after the token) and the
+    proxy saw no contract violation."""
+    import httpx
+
+    from mockbsc.testing.ports import listening_socket, port_of
+
+    record = tmp_path / "cassettes"
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        with listening_socket() as up, listening_socket() as front:
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "mockbsc", "serve", "--fd", str(up.fileno()), "--sims",
+                 "4", "--clock", "manual", "--log-level", "warning"], pass_fds=[up.fileno()]))
+            upstream = f"http://127.0.0.1:{port_of(up)}"
+            processes.append(subprocess.Popen(
+                [sys.executable, "-m", "mockbsc", "proxy", "--upstream", upstream, "--fd",
+                 str(front.fileno()), "--record", str(record)], pass_fds=[front.fileno()]))
+            proxy = f"http://127.0.0.1:{port_of(front)}"
+        with httpx.Client(timeout=60) as client:
+            assert client.get(f"{proxy}/health").json()["upstream"] == upstream
+            result = subprocess.run(
+                [sys.executable, "-m", "mockbsc", "import", "--base-url",
+                 f"{proxy}/management-api", "--user", "demo", "--password", "demo-password",
+                 "--out", str(tmp_path / "f.yaml")], capture_output=True, text=True,
+                timeout=120, check=False)
+            assert result.returncode == 0, result.stderr
+            assert client.get(f"{proxy}/_mockbsc/violations").json() == []
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+    calls = sorted(p.name.split("-", 1)[1] for p in record.iterdir())
+    assert calls.count("postAccessTokenPOST.yaml") == 1
+    assert all(c.startswith("get") for c in calls if c != "postAccessTokenPOST.yaml")
+    assert len(calls) == 1 + 1 + 4 * 3 + 2  # token, listing, 3 reads per SIM, products, orders

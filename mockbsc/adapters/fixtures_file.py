@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from mockbsc.adapters import cache
+from mockbsc.adapters.fixture_sims import orders_of, sims_of
 from mockbsc.domain.fleet.seeding import POOL_SIZE, faker_pool
 from mockbsc.domain.orders.models import Charge, Product
 from mockbsc.domain.scenario import FleetMix, OrgSpec, Scenario, UserSpec
@@ -54,11 +55,20 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         raise FixtureError(f"fixtures {source}: bad or missing field {exc}") from None
 
 
+def scenario_of(raw: Mapping[str, Any], source: str) -> Scenario:
+    """A fixtures document already parsed (a sandbox's, sent as JSON) as a Scenario.
+
+    Raises:
+        FixtureError: a required field is missing or wrong; the message names `source`.
+    """
+    try:
+        return _scenario(raw)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise FixtureError(f"{source}: bad or missing field {exc}") from None
+
+
 def _scenario(raw: Mapping[str, Any]) -> Scenario:
-    orgs = tuple(
-        OrgSpec(int(o["id"]), str(o["name"]), int(o.get("sims", 0)), o.get("sms_forward_url"))
-        for o in raw["organisations"]
-    )
+    orgs = tuple(_org(o, f"organisations[{n}]") for n, o in enumerate(raw["organisations"]))
     users = tuple(
         UserSpec(str(u["username"]), str(u["password"]), int(u["organisation"]),
                  int(u["user_id"]), bool(u.get("api_access", True)))
@@ -73,6 +83,16 @@ def _scenario(raw: Mapping[str, Any]) -> Scenario:
     return Scenario(orgs, users, products, default_org,
                     Decimal(str(topup.get("amount_net", "10.00"))),
                     str(topup.get("currency", "EUR")), mix)
+
+
+def _org(o: Mapping[str, Any], where: str) -> OrgSpec:
+    """An organisation. Its `sims:` is a count to generate or a list of explicit SIMs and
+    `{generate: N}` items; `orders:` lists orders it starts with, as `GET /v1/orders` shows
+    them (`mockbsc.adapters.fixture_sims` has every field; what `mockbsc import` writes)."""
+    org_id = int(o["id"])
+    generated, explicit = sims_of(o.get("sims"), f"{where}.sims")
+    return OrgSpec(org_id, str(o["name"]), generated, o.get("sms_forward_url"), explicit,
+                   orders_of(o.get("orders"), org_id, f"{where}.orders"))
 
 
 def _product(p: Mapping[str, Any]) -> Product:

@@ -32,6 +32,8 @@ from mockbsc.api.journal_middleware import JournalMiddleware
 from mockbsc.api.operation import Endpoint, Handler, build_endpoint, get_emulator
 from mockbsc.api.router import PrefixRouter
 from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
+from mockbsc.api.sandboxes import SandboxDispatch, SandboxRegistry
+from mockbsc.api.sandboxes import pump as pump_sandboxes
 from mockbsc.api.webhooks import ensure_sender
 from mockbsc.config import Settings, settings_of
 from mockbsc.contract.document import BSC_CONTRACT, CONTROL_CONTRACT, Contract
@@ -105,17 +107,36 @@ def route_path(template: str, all_paths: list[str]) -> str:
     return "/".join(segments)
 
 
-def create_app(emulator: Emulator | None = None) -> Starlette:
+_SANDBOX_ROUTES: dict[tuple[Contract, Contract], tuple[Route, ...]] = {}
+
+
+def create_app(emulator: Emulator | None = None, *, sandboxes: SandboxRegistry | None = None,
+               root: bool = True) -> Starlette:
+    """The app serving `emulator`; the root app also serves sandboxes (`api/sandboxes.py`)
+    from `sandboxes` (a registry made from the settings when None). A sandbox's own app is
+    made with `root=False`: no sandboxes of its own."""
     emulator = ensure_sender(emulator or build_emulator())
     bsc = Contract.load(BSC_CONTRACT)
     control = Contract.load(CONTROL_CONTRACT)
-    routes = contract_routes(bsc, BSC_HANDLERS, {"postAccessTokenPOST": "auth"})
-    routes += contract_routes(control, CONTROL_HANDLERS, dict.fromkeys(control.operations,
-                                                                       "control"))
-    routes.append(Route(bsc.base_path + "/api-docs", _api_docs(bsc), methods=["GET"],
-                        name="apiDocs"))
+    shared = _SANDBOX_ROUTES.get((bsc, control)) if not root else None
+    if shared is not None:  # a sandbox: routes hold no state, so all sandboxes share one set
+        routes = list(shared)
+    else:
+        routes = contract_routes(bsc, BSC_HANDLERS, {"postAccessTokenPOST": "auth"})
+        routes += contract_routes(control, CONTROL_HANDLERS, dict.fromkeys(control.operations,
+                                                                           "control"))
+        routes.append(Route(bsc.base_path + "/api-docs", _api_docs(bsc), methods=["GET"],
+                            name="apiDocs"))
+        if not root:  # building them is most of a sandbox's app (~1 ms of its create)
+            _SANDBOX_ROUTES[(bsc, control)] = tuple(routes)
 
     middleware = [Middleware(BrowserGuard), Middleware(JournalMiddleware)]
+    registry = None
+    if root:
+        registry = sandboxes if sandboxes is not None else SandboxRegistry(
+            settings_of(emulator).sandbox_ttl, settings_of(emulator).max_sandboxes)
+        registry.build_app = lambda sandboxed: create_app(sandboxed, root=False)
+        middleware.insert(0, Middleware(SandboxDispatch, registry=registry))
     persister = None
     if settings_of(emulator).state_file:  # restore now; answers wait for their commit
         from mockbsc.adapters.persister import open_state_file
@@ -128,6 +149,8 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_pump, app)
+            if registry is not None:
+                tasks.start_soon(pump_sandboxes, registry, settings_of(emulator).tick_interval)
             yield
             tasks.cancel_scope.cancel()
         if persister is not None:
@@ -156,6 +179,7 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
     app.state.control_contract = control
     app.state.secret = secrets.token_bytes(32)
     app.state.persister = persister
+    app.state.sandboxes = registry
     if persister is not None:
         persister.emulator_of = lambda: app.state.emulator  # MockBSCServer may swap it
     return app

@@ -74,19 +74,31 @@ def explorer_routes(bsc: Contract, control: Contract) -> list[BaseRoute]:
     from swagger_ui_bundle import swagger_ui_path
 
     contracts = {"bsc": bsc, "control": control}
-    urls = json.dumps([{"url": "/explorer/bsc-openapi.json", "name": "BSC API"},
-                       {"url": "/explorer/control-openapi.json", "name": "mockbsc control API"}])
-    page = INDEX.format(assets=ASSETS, urls=urls).encode()
+
+    def page(root: str) -> bytes:
+        """The page for an app served at `root` ("" or a sandbox's `/sandboxes/{id}`)."""
+        urls = json.dumps([{"url": f"{root}/explorer/bsc-openapi.json", "name": "BSC API"},
+                           {"url": f"{root}/explorer/control-openapi.json",
+                            "name": "mockbsc control API"}])
+        return INDEX.format(assets=root + ASSETS, urls=urls).encode()
+
+    pages = {"": page("")}
 
     async def index(request: Request) -> Response:
-        return HTMLResponse(page)
+        root = str(request.scope.get("root_path", ""))
+        if root not in pages:
+            if len(pages) > 1024:  # one per sandbox id seen: keep the memory bounded
+                pages.clear()
+            pages[root] = page(root)
+        return HTMLResponse(pages[root])
 
     async def explorer(request: Request) -> Response:
-        return RedirectResponse("/", status_code=307)
+        return RedirectResponse(str(request.scope.get("root_path", "")) + "/", status_code=307)
 
     def document(name: str) -> Route:
         async def endpoint(request: Request) -> Response:
-            return Response(_rendition(contracts[name]), media_type="application/json")
+            root = str(request.scope.get("root_path", ""))
+            return Response(_rendition(contracts[name], root), media_type="application/json")
 
         return Route(f"/explorer/{name}-openapi.json", endpoint, methods=["GET"],
                      name=f"explorer{name.title()}Docs")
@@ -100,8 +112,20 @@ def explorer_routes(bsc: Contract, control: Contract) -> list[BaseRoute]:
     ]
 
 
+def _rendition(contract: Contract, root: str = "") -> bytes:
+    """The explorer's 3.0 view of a contract; under a sandbox's `root` its servers carry
+    the prefix, so "Try it out" calls the sandbox rather than the default platform."""
+    if not root:
+        return _root_rendition(contract)
+    document = json.loads(_root_rendition(contract))
+    for server in document.get("servers", []):
+        if str(server.get("url", "")).startswith("/"):
+            server["url"] = root + server["url"].rstrip("/")
+    return json.dumps(document).encode()
+
+
 @functools.lru_cache(maxsize=8)
-def _rendition(contract: Contract) -> bytes:
+def _root_rendition(contract: Contract) -> bytes:
     """The explorer's 3.0 view of a contract, made when first asked for (a deep copy and a
     walk of the whole document: ~15 ms that every `create_app()` paid up front) and kept
     for as long as the (per-process) contract."""

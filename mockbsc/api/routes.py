@@ -6,7 +6,7 @@ operation, so the contract and the code cannot drift apart.
 
 from __future__ import annotations
 
-from mockbsc.api.handlers import control, faults, orders, sims, sms, state, tokens
+from mockbsc.api.handlers import control, faults, orders, sandboxes, sims, sms, state, tokens
 from mockbsc.api.operation import Handler
 
 BSC_HANDLERS: dict[str, Handler] = {
@@ -51,6 +51,7 @@ CONTROL_HANDLERS: dict[str, Handler] = {
     "listWebhookDeliveries": sms.list_webhook_deliveries,
     "listRequests": control.list_requests,
     "clearRequests": control.clear_requests,
+    "listViolations": control.list_violations,
     "listFaults": faults.list_faults,
     "addFault": faults.add_fault,
     "clearFaults": faults.clear_faults,
@@ -59,4 +60,9 @@ CONTROL_HANDLERS: dict[str, Handler] = {
     "deleteFault": faults.delete_fault,
     "exportState": state.get_state,
     "importState": state.put_state,
+    "listSandboxes": sandboxes.list_sandboxes,
+    "createSandbox": sandboxes.create_sandbox,
+    "putSandbox": sandboxes.put_sandbox,
+    "getSandbox": sandboxes.get_sandbox,
+    "deleteSandbox": sandboxes.delete_sandbox,
 }

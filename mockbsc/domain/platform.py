@@ -28,7 +28,12 @@ from mockbsc.domain.fleet.lookup import SimLookup
 from mockbsc.domain.fleet.models import Sim, SimEvent
 from mockbsc.domain.fleet.radio import RadioNetwork
 from mockbsc.domain.fleet.registry import SimRegistry
-from mockbsc.domain.fleet.seeding import LabelSource, generate_sims, label_words
+from mockbsc.domain.fleet.seeding import (
+    LabelSource,
+    explicit_sims,
+    generate_sims,
+    label_words,
+)
 from mockbsc.domain.fleet.usage import UsageLedger, UsageReport
 from mockbsc.domain.journal import RequestJournal
 from mockbsc.domain.orders.book import OrderBook, TopUpPrice
@@ -210,10 +215,17 @@ class Emulator:
             if spec.id == self.scenario.default_org_id and self.settings.sms_forward_url:
                 url = self.settings.sms_forward_url  # --sms-forward-url beats the fixtures
             self.orgs[spec.id] = Organisation(spec.id, spec.name, url)
+            given = explicit_sims(spec, now, self.scenario.mix, index, words)
+            for sim in given:
+                self.sims.add(sim)
+            index += len(given)
             for sim in generate_sims(spec, spec.sims, self.settings.seed, now,
                                      self.scenario.mix, index, labels=words):
-                self.sims.add(sim)
+                if self.sims.find(sim.iccid) is None:  # a given SIM keeps its ICCID
+                    self.sims.add(sim)
             index += spec.sims
+            for order in spec.orders:
+                self.orders.add_existing(order)
         for user in self.scenario.api_users(self.settings.users):
             self.tokens.add_user(user)
         for listener in self.on_reset:
@@ -342,13 +354,6 @@ class Emulator:
         return self.tokens.verify(value)
 
     # ----------------------------------------------------------------- SIMs
-    def sim(self, org_id: int, iccid: str) -> Sim:
-        """The organisation's SIM with its seeded history in place (lazily made)."""
-        return self.lookup.sim(org_id, iccid)
-
-    def sim_any_org(self, iccid: str) -> Sim:
-        return self.lookup.any_org(iccid)
-
     @locked
     def list_sims(self, org_id: int, page: int, page_size: int, q: str | None,
                   sort: str | None) -> Page[Sim]:

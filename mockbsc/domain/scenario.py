@@ -7,11 +7,48 @@ values.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from decimal import Decimal
 
 from mockbsc.domain.access.models import User
-from mockbsc.domain.orders.models import Product
+from mockbsc.domain.orders.models import Order, Product
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaSpec:
+    """A quota as the fixtures give it (an imported SIM's); dates left out are generated."""
+
+    volume: float
+    total_volume: float
+    last_volume_added: float | None = None
+    expiry: datetime | None = None
+    last_status_change: datetime | None = None
+    threshold_reached: datetime | None = None
+    exceeded: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SimSpec:
+    """An explicit SIM of the fixtures (`sims:` list of an organisation, what `mockbsc
+    import` writes): only the ICCID is required, every field left out is drawn from a random
+    stream seeded by the ICCID, so the same file gives the same SIM on any machine."""
+
+    iccid: str
+    iccid_with_luhn: str | None = None
+    imsi: str | None = None
+    msisdn: str | None = None
+    imei: str | None = None
+    imei_lock: bool | None = None
+    status: str | None = None
+    activation_date: datetime | None = None
+    ip_address: str | None = None
+    label: str | None = None
+    data_quota: QuotaSpec | None = None
+    sms_quota: QuotaSpec | None = None
+    connection: str | None = None  # ONLINE, ATTACHED or OFFLINE (GET .../status)
+    mcc: str | None = None
+    mnc: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +57,11 @@ class OrgSpec:
     name: str
     sims: int
     sms_forward_url: str | None = None
+    explicit: tuple[SimSpec, ...] = ()
+    """SIMs given one by one in the fixtures; `sims` more are generated after them."""
+    orders: tuple[Order, ...] = ()
+    """Orders the organisation starts with (an imported one's), as they were: they do not
+    progress further."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +101,8 @@ class Scenario:
         and a `--user name:password:org` of an unknown organisation adds it (10 SIMs)."""
         specs = list(self.orgs)
         if sims is not None:
-            specs = [OrgSpec(o.id, o.name, sims, o.sms_forward_url)
-                     if o.id == self.default_org_id else o for o in specs]
+            specs = [replace(o, sims=sims) if o.id == self.default_org_id else o
+                     for o in specs]
         known = {o.id for o in specs}
         for entry in extra_users:
             parts = entry.split(":")

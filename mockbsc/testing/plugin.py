@@ -14,6 +14,12 @@ Fixtures (all function-scoped unless noted):
 * `mockbsc_token`: a ready bearer token (`.value`, `.headers`) of the demo user;
 * `mockbsc_server`: a live server on a free port serving `mockbsc` (one uvicorn per session);
 * `mockbsc_webhook_receiver`: a real HTTP endpoint recording what mockbsc sends to it.
+
+With `--mockbsc-url URL` (or `MOCKBSC_URL`) the tests run against an external server
+instead: each test gets a fresh sandbox there (`mockbsc_sandbox`, a `RemoteSandbox` made
+from the marker's settings, deleted after the test), and `mockbsc_server`,
+`mockbsc_client` and `mockbsc_token` serve it. The fixtures that hand out the in-process
+emulator (`mockbsc`, `mockbsc_clock`, `mockbsc_app`) skip their test there.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ if TYPE_CHECKING:
     from mockbsc.domain.clock import ManualClock
     from mockbsc.domain.platform import Emulator
     from mockbsc.testing.receiver import WebhookReceiver
+    from mockbsc.testing.remote import RemoteSandbox
     from mockbsc.testing.server import BearerToken, MockBSCServer
 
 MARKER = (
@@ -44,8 +51,45 @@ MARKER = (
 )
 
 
+REMOTE_SKIP = ("needs the in-process emulator, which does not exist with --mockbsc-url "
+               "(use mockbsc_server, mockbsc_client and mockbsc_token)")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockbsc")
+    group.addoption("--mockbsc-url", dest="mockbsc_url", default=None, metavar="URL",
+                    help="run against the mockbsc server at URL: each test gets a fresh "
+                    "sandbox there (default: $MOCKBSC_URL; unset: an in-process emulator)")
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER)
+
+
+def remote_url(config: pytest.Config) -> str | None:
+    """The external server's URL (`--mockbsc-url`, else `MOCKBSC_URL`), or None."""
+    url = config.getoption("mockbsc_url", None) or os.environ.get("MOCKBSC_URL")
+    return str(url) if url else None
+
+
+def sandbox_body(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The marker's settings as a sandbox's body: manual clock by default, a fixtures file
+    sent as its content (the server cannot read the test's files)."""
+    import yaml
+
+    values: dict[str, Any] = {"clock": "manual"}
+    for marker in reversed(list(request.node.iter_markers("mockbsc"))):
+        if marker.args:
+            raise pytest.UsageError("@pytest.mark.mockbsc takes keyword arguments only")
+        values.update(marker.kwargs)
+    values.pop("validate_responses", None)  # the in-process app's checker
+    if values.get("fixtures"):
+        path = Path(_fixtures_path(str(values["fixtures"]), request))
+        values["fixtures"] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if isinstance(values.get("users"), str):
+        values["users"] = [u for u in values["users"].split(",") if u]
+    return {k: v.isoformat() if isinstance(v, datetime) else v
+            for k, v in values.items() if v is not None}
 
 
 def _as_text(value: Any) -> str:
@@ -96,15 +140,21 @@ def mockbsc_settings(request: pytest.FixtureRequest) -> Settings:
 
 
 @pytest.fixture
-def mockbsc_clock(mockbsc_settings: Settings) -> ManualClock:
+def mockbsc_clock(mockbsc_settings: Settings, request: pytest.FixtureRequest) -> ManualClock:
     """The manual clock of the emulator, at `start` (default 2026-01-05T09:00:00Z).
 
     Move time with `mockbsc.advance(seconds)` to also run what falls due on the way;
     `mockbsc_clock.now()` reads it.
     """
+    _local_only(request)
     from mockbsc.domain.clock import ManualClock
 
     return ManualClock(mockbsc_settings.start)
+
+
+def _local_only(request: pytest.FixtureRequest) -> None:
+    if remote_url(request.config):
+        pytest.skip(REMOTE_SKIP)
 
 
 @pytest.fixture
@@ -122,20 +172,32 @@ def mockbsc(mockbsc_settings: Settings, mockbsc_clock: ManualClock) -> Emulator:
 
 
 @pytest.fixture
-def mockbsc_app(mockbsc: Emulator) -> Starlette:
+def mockbsc_app(request: pytest.FixtureRequest) -> Starlette:
     """The ASGI app serving `mockbsc` (for `httpx.ASGITransport` or your own client)."""
+    _local_only(request)
+    mockbsc: Emulator = request.getfixturevalue("mockbsc")
     from mockbsc.api.app import create_app
 
     return create_app(mockbsc)
 
 
 @pytest.fixture
-def mockbsc_client(mockbsc_app: Starlette, mockbsc: Emulator) -> Iterator[TestClient]:
+def mockbsc_client(request: pytest.FixtureRequest) -> Iterator[TestClient]:
     """In-process client of the app at `http://mockbsc` (no socket, no thread).
 
     At teardown it re-raises the first exception a handler or queued job hit, with its
     traceback, so a mockbsc bug fails the test that triggered it instead of being a bare 500.
+    With `--mockbsc-url` it is an `httpx.Client` whose base URL is the test's sandbox.
     """
+    if remote_url(request.config):
+        import httpx
+
+        sandbox: RemoteSandbox = request.getfixturevalue("mockbsc_sandbox")
+        with httpx.Client(base_url=sandbox.url, timeout=30) as remote:
+            yield remote  # type: ignore[misc]  # TestClient is an httpx.Client too
+        return
+    mockbsc_app: Starlette = request.getfixturevalue("mockbsc_app")
+    mockbsc: Emulator = request.getfixturevalue("mockbsc")
     with warnings.catch_warnings():  # Starlette nudges towards httpx2; httpx is what we ship,
         warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
         from starlette.testclient import TestClient  # and users may run with -W error
@@ -146,14 +208,20 @@ def mockbsc_client(mockbsc_app: Starlette, mockbsc: Emulator) -> Iterator[TestCl
 
 
 @pytest.fixture
-def mockbsc_token(mockbsc: Emulator) -> BearerToken:
+def mockbsc_token(request: pytest.FixtureRequest) -> BearerToken:
     """A ready token of the demo user: `.value` and `.headers` (`Authorization: Bearer ...`).
 
-    Issued by the emulator directly, so it does not show up in the request journal.
+    Issued by the emulator directly, so it does not show up in the request journal (with
+    `--mockbsc-url`: by the sandbox's token endpoint, and the journal is cleared after).
     """
     from mockbsc.testing.server import issue_token
 
-    return issue_token(mockbsc)
+    if remote_url(request.config):
+        sandbox: RemoteSandbox = request.getfixturevalue("mockbsc_sandbox")
+        token = sandbox.token()
+        sandbox.clear_requests()
+        return token
+    return issue_token(request.getfixturevalue("mockbsc"))
 
 
 @pytest.fixture(scope="session")
@@ -179,13 +247,42 @@ def mockbsc_server_session(mockbsc_listen_address: tuple[str, int]) -> Iterator[
 
 
 @pytest.fixture
-def mockbsc_server(mockbsc_server_session: MockBSCServer,
-                   mockbsc: Emulator) -> Iterator[MockBSCServer]:
+def mockbsc_sandbox(request: pytest.FixtureRequest) -> Iterator[RemoteSandbox]:
+    """This test's own sandbox on the `--mockbsc-url` server, made from its marker's
+    settings and deleted after it (skips without `--mockbsc-url`)."""
+    from mockbsc.testing.remote import RemoteSandbox
+    from mockbsc.testing.server import ServerError
+
+    url = remote_url(request.config)
+    if not url:
+        pytest.skip("mockbsc_sandbox needs --mockbsc-url (or MOCKBSC_URL)")
+    sandbox = RemoteSandbox(url, sandbox_body(request),
+                            admin_token=os.environ.get("MOCKBSC_ADMIN_TOKEN") or None)
+    try:
+        sandbox.create()
+    except ServerError as exc:
+        if ": 400 " in str(exc):
+            raise pytest.UsageError(f"@pytest.mark.mockbsc: {exc}") from None
+        raise
+    try:
+        yield sandbox
+    finally:
+        sandbox.delete()
+
+
+@pytest.fixture
+def mockbsc_server(request: pytest.FixtureRequest) -> Iterator[MockBSCServer]:
     """The live server, now serving this test's fresh `mockbsc` emulator (`.url`, `.api_url`).
 
     Swapping the emulator takes microseconds, so every test starts from its own seeded state
-    without restarting uvicorn. Teardown re-raises the first server-side exception.
+    without restarting uvicorn. Teardown re-raises the first server-side exception. With
+    `--mockbsc-url` it is the test's `mockbsc_sandbox` (a `RemoteSandbox`) instead.
     """
+    if remote_url(request.config):
+        yield request.getfixturevalue("mockbsc_sandbox")  # a RemoteSandbox: same surface
+        return
+    mockbsc_server_session: MockBSCServer = request.getfixturevalue("mockbsc_server_session")
+    mockbsc: Emulator = request.getfixturevalue("mockbsc")
     mockbsc_server_session.use(mockbsc)
     yield mockbsc_server_session
     mockbsc_server_session.check()
@@ -209,11 +306,13 @@ __all__: list[str] = [
     "mockbsc_client",
     "mockbsc_clock",
     "mockbsc_listen_address",
+    "mockbsc_sandbox",
     "mockbsc_server",
     "mockbsc_server_session",
     "mockbsc_settings",
     "mockbsc_token",
     "mockbsc_webhook_receiver",
+    "pytest_addoption",
     "pytest_configure",
     "settings_for",
 ]

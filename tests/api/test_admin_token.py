@@ -15,7 +15,8 @@ from tests.conftest import API
 TOKEN = "s3cret-admin"
 CLOSED = pytest.mark.mockbsc(admin_token=TOKEN)
 CONTROL = Contract.load(CONTROL_CONTRACT)
-SAMPLE = {"iccid": "8988280666030217999", "org_id": "4321", "fault_id": "1"}
+SAMPLE = {"iccid": "8988280666030217999", "org_id": "4321", "fault_id": "1",
+          "sandbox_id": "sb-1"}
 
 
 def concrete(path: str) -> str:

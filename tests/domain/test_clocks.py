@@ -52,6 +52,23 @@ def test_system_clock_set_to_its_own_now_is_no_move_back() -> None:
     assert clock.offset_seconds >= 60
 
 
+def test_system_clock_advances_add_up_and_half_a_second_back_is_refused() -> None:
+    clock = SystemClock()
+    clock.advance(3600)
+    clock.advance(60)
+    assert clock.offset_seconds == 3660
+    with pytest.raises(ClockError, match=r"^cannot move the clock back to "):
+        clock.set(clock.now() - timedelta(seconds=0.5))
+    assert clock.offset_seconds == 3660
+
+
+def test_setting_the_manual_clock_to_its_own_now_is_allowed(client: TestClient) -> None:
+    now = client.get("/_mockbsc/clock").json()["now"]
+    moved = client.post("/_mockbsc/clock/set", json={"now": now})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["now"] == now
+
+
 def test_emulator_describes_its_fleet_queue_and_clock(
         client: TestClient, auth: dict[str, str], emulator: Emulator) -> None:
     assert emulator.describe() == {"sims": 70, "jobs": 0, "clock": "manual"}
@@ -63,3 +80,4 @@ def test_emulator_describes_its_fleet_queue_and_clock(
     assert [j.kind for j in emulator.scheduler.jobs()] == ["sms_deliver", "sms_expire"]
     assert [s.payload for s in emulator.sms.all()] == ["hi"]
     assert [o.order_type.value for o in emulator.orders.all()] == ["TOPUP"]
+

@@ -119,6 +119,12 @@ def list_requests(call: Call) -> Response:
     return json_response([e.to_dict() for e in entries], media_type="application/json")
 
 
+def list_violations(call: Call) -> Response:
+    """Always empty here: only `mockbsc proxy` (`mockbsc.api.proxy`) judges traffic it
+    forwards; the mock answers by the contract it validates against."""
+    return json_response([], media_type="application/json")
+
+
 def clear_requests(call: Call) -> Response:
     call.emulator.journal.clear()
     return Response(status_code=204)

@@ -16,7 +16,8 @@ def list_faults(call: Call) -> Response:
 def add_fault(call: Call) -> Response:
     rule = call.emulator.faults.add(call.body)
     return json_response(rule.to_dict(), 201, media_type="application/json",
-                         headers={"Location": f"/_mockbsc/faults/{rule.id}"})
+                         headers={"Location": f"{call.request.scope.get('root_path', '')}"
+                                             f"/_mockbsc/faults/{rule.id}"})
 
 
 def get_fault(call: Call) -> Response:

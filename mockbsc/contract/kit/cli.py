@@ -53,11 +53,25 @@ def add_parser(commands: Any) -> None:
                         help="text for people, json for tools, keys for an --accept file")
     differ.add_argument("--accept", type=Path,
                         help="file of accepted difference keys (one per line, # comments)")
+    replayer = sub.add_parser("replay", help="replay recorded exchanges (VCR cassettes)",
+                              description="Send each recorded exchange (VCR.py cassettes, "
+                              "JSON or YAML; directories are read whole) to --base-url with a "
+                              "fresh token, mapping ICCIDs and ids, and report whether status, "
+                              "content type, paging and Location headers, body keys and value "
+                              "types match. Exit 0 when all do, 1 otherwise.")
+    replayer.add_argument("cassettes", nargs="+", type=Path, help="cassette files or folders")
+    replayer.add_argument("--base-url", dest="replay_base_url", required=True,
+                          help="the API as a client uses it")
+    replayer.add_argument("--user", dest="replay_user", required=True, help="API user")
+    replayer.add_argument("--password", dest="replay_password", required=True,
+                          help="its password")
 
 
 def main(args: argparse.Namespace, extra: list[str]) -> int:
     if args.contract_command == "diff":
         return diff_command(args)
+    if args.contract_command == "replay":
+        return replay_command(args)
     return run_command(args, extra)
 
 
@@ -77,6 +91,21 @@ def run_command(args: argparse.Namespace, extra: list[str]) -> int:
     except ContractKitError as exc:
         print(f"mockbsc contract: {exc}", file=sys.stderr)
         return 2
+
+
+def replay_command(args: argparse.Namespace) -> int:
+    from mockbsc.adapters.cassettes import CassetteError, load
+    from mockbsc.contract.kit.replay import ReplayError, replay_all, report
+
+    try:
+        recordings = load(args.cassettes)
+        outcomes = replay_all(recordings, args.replay_base_url, args.replay_user,
+                              args.replay_password)
+    except (CassetteError, ReplayError) as exc:
+        print(f"mockbsc contract replay: {exc}", file=sys.stderr)
+        return 2
+    print(report(outcomes))
+    return 0 if all(o.matches for o in outcomes) else 1
 
 
 def accepted_keys(path: Path | None) -> set[str]:

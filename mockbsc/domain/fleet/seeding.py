@@ -15,7 +15,7 @@ import random
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 
-from mockbsc.domain.fleet.identities import identities_for, imei_for, static_ip
+from mockbsc.domain.fleet.identities import identities_for, imei_for, luhn_digit, static_ip
 from mockbsc.domain.fleet.models import (
     INITIAL_DATA_MB,
     INITIAL_SMS,
@@ -27,7 +27,7 @@ from mockbsc.domain.fleet.models import (
     SimStatus,
 )
 from mockbsc.domain.fleet.operators import NETWORKS
-from mockbsc.domain.scenario import FleetMix, OrgSpec
+from mockbsc.domain.scenario import FleetMix, OrgSpec, QuotaSpec, SimSpec
 
 TACS = ("86823905", "86676903", "35347009", "86469504", "35912108")
 SERIAL_BLOCK = 10_000_000  # each organisation's SIMs come from their own serial block
@@ -70,6 +70,68 @@ def generate_sims(
     with _collector_paused():
         sims = [factory.make(org.id, serial0 + n, index_base + n) for n in range(count)]
     return iter(sims)
+
+
+def explicit_sims(org: OrgSpec, now: datetime, mix: FleetMix, index_base: int,
+                  labels: list[str]) -> list[Sim]:
+    """The organisation's SIMs given one by one (`OrgSpec.explicit`), fields left out drawn
+    from a stream seeded by the ICCID (the same file gives the same fleet on any machine)."""
+    return [explicit_sim(spec, org.id, index_base + n, now, mix, labels)
+            for n, spec in enumerate(org.explicit)]
+
+
+def explicit_sim(spec: SimSpec, org_id: int, index: int, now: datetime, mix: FleetMix,
+                 labels: list[str]) -> Sim:
+    rng = random.Random(f"mockbsc:sim:{spec.iccid}")
+    digits = "".join(c for c in spec.iccid if c.isdigit())
+    status = SimStatus.DISABLED if spec.status == SimStatus.DISABLED.value else (
+        SimStatus.ENABLED if spec.status is not None else None)
+    sim = make_sim(rng, org_id, int(digits[-9:] or "0"), index, now, mix, labels, status,
+                   spec.activation_date)
+    sim.iccid = spec.iccid
+    sim.iccid_with_luhn = spec.iccid_with_luhn or (
+        spec.iccid + luhn_digit(digits) if digits == spec.iccid else spec.iccid)
+    for name in ("imsi", "msisdn", "ip_address"):
+        if getattr(spec, name) is not None:
+            setattr(sim, name, getattr(spec, name))
+    # Optional on the wire, so exactly as written: an imported SIM without them has none.
+    sim.imei, sim.label = spec.imei, spec.label
+    if spec.imei is not None:
+        sim.device.imei = spec.imei
+    if spec.imei_lock is not None:
+        sim.imei_lock = spec.imei_lock
+    _apply_quota(sim.data_quota, spec.data_quota)
+    _apply_quota(sim.sms_quota, spec.sms_quota)
+    _apply_connection(sim, spec, now)
+    return sim
+
+
+def _apply_quota(quota: Quota, spec: QuotaSpec | None) -> None:
+    if spec is None:
+        return
+    quota.volume, quota.total_volume = spec.volume, spec.total_volume
+    quota.last_volume_added = (spec.last_volume_added if spec.last_volume_added is not None
+                               else spec.total_volume)
+    quota.expiry = spec.expiry or quota.expiry
+    quota.last_status_change = spec.last_status_change or quota.last_status_change
+    quota.threshold_reached, quota.exceeded = spec.threshold_reached, spec.exceeded
+
+
+def _apply_connection(sim: Sim, spec: SimSpec, now: datetime) -> None:
+    device = sim.device
+    if spec.mcc is not None:
+        device.network = next((n for n in NETWORKS if (n.mcc, n.mnc) == (spec.mcc, spec.mnc)),
+                              device.network)
+    if spec.connection is None:
+        return
+    device.attached = spec.connection in ("ATTACHED", "ONLINE")
+    device.online = spec.connection == "ONLINE"
+    if not device.attached:
+        device.last_updated = device.last_updated_gprs = device.session_started = None
+        return
+    device.last_updated = device.last_updated or now - 60 * _SECOND
+    device.last_updated_gprs = device.last_updated
+    device.session_started = (device.last_updated + 2 * _SECOND) if device.online else None
 
 
 @contextlib.contextmanager

@@ -7,7 +7,7 @@ Order numbers, invoice numbers and gross amounts follow the platform's examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -131,6 +131,18 @@ class OrderBook:
         )
         self._orders[number] = order
         return order
+
+    def add_existing(self, order: Order) -> Order:
+        """A copy of an order that exists already (the fixtures'); later orders are numbered
+        after it."""
+        if order.number in self._orders:
+            raise InvalidRequestError(f"order {order.number} exists already")
+        copy = replace(order, lines=list(order.lines), iccids=list(order.iccids),
+                       shipping_address=dict(order.shipping_address)
+                       if order.shipping_address is not None else None)
+        self._orders[copy.number] = copy
+        self._next_number = max(self._next_number, copy.number + 1)
+        return copy
 
     def advance(self, order: Order) -> OrderStatus:
         """Move an order one step along CREATED → IN_PROGRESS → SHIPPED → COMPLETED."""

@@ -110,6 +110,15 @@ def test_rule_wire_form_leaves_out_what_is_unset(client: TestClient) -> None:
     assert [r["id"] for r in listed.json()] == [1, 2]
 
 
+def test_a_replaced_rule_may_name_the_full_path_like_an_added_one(
+        client: TestClient, auth: dict[str, str]) -> None:
+    client.post("/_mockbsc/faults", json={"path": "/v1/products", "status": 500})
+    replaced = client.put("/_mockbsc/faults/1",
+                          json={"path": "/management-api/v1/products", "status": 502})
+    assert replaced.json()["path"] == "/v1/products"
+    assert client.get(f"{API}/v1/products", headers=auth).status_code == 502
+
+
 def test_replaced_rule_keeps_its_id_and_starts_counting_again(
         client: TestClient, auth: dict[str, str]) -> None:
     client.post("/_mockbsc/faults", json={"operation": "getProductsUsingGET", "status": 500})
@@ -204,8 +213,13 @@ def test_bad_configured_rule_is_refused_naming_the_field(text: str, message: str
      [{"status": 500, "probability": 0.25, "message": "slow"}]),
     ('{"status": 500}', [{"status": 500}]),
     ('[{"status": 500}, {"drop": true}]', [{"status": 500}, {"drop": True}]),
+    ("put /v1/sims/* status=409; DELETE /v1/x status=500; Patch /v1/y status=500",
+     [{"method": "PUT", "path": "/v1/sims/*", "status": 409},
+      {"method": "DELETE", "path": "/v1/x", "status": 500},
+      {"method": "PATCH", "path": "/v1/y", "status": 500}]),
+    ("status=503 message=a=b", [{"status": 503, "message": "a=b"}]),
 ], ids=["empty", "blank", "method-path", "two-rules", "drop-no", "matchers-only", "json-object",
-        "json-array"])
+        "json-array", "every-method", "equals-in-a-value"])
 def test_configured_rules_parse_from_compact_or_json_text(
         text: str, rules: list[dict[str, Any]]) -> None:
     assert parse_specs(text) == rules

@@ -27,7 +27,9 @@ def _rows(client: TestClient, auth: dict[str, str], **params: str) -> Any:
     ({"start_dt": "2026-01-04"}, ["2026-01-05", "2026-01-04"]),
     ({"start_dt": "2026-01-04", "end_dt": "2026-02-01"}, ["2026-01-05", "2026-01-04"]),
     ({"start_dt": "2026-01-05", "end_dt": "2026-01-05"}, ["2026-01-05"]),
-], ids=["closed", "open-end", "end-after-today", "one-day"])
+    ({"start_dt": "2026-01-04T23:59:59Z", "end_dt": "2026-01-05T00:00:00.000+02:00"},
+     ["2026-01-05", "2026-01-04"]),
+], ids=["closed", "open-end", "end-after-today", "one-day", "timestamps-count-by-their-day"])
 def test_usage_rows_cover_the_range_newest_first(
         client: TestClient, auth: dict[str, str], params: dict[str, str],
         dates: list[str]) -> None:

@@ -38,6 +38,10 @@ def test_completed_order_ships_every_unit_as_a_disabled_sim(
     }
     status = client.get(f"{API}/v1/sims/{iccids[0]}/status", headers=auth)
     assert status.json() == {"status": "OFFLINE", "services": []}
+    usage = client.get(f"{API}/v1/sims/{iccids[0]}/usage", headers=auth,
+                       params={"start_dt": "2026-01-04"}).json()["stats"]
+    assert [(day["date"], day["data"]["volume"], day["sms"]["volume"]) for day in usage] == [
+        ("2026-01-05", "0", "0"), ("2026-01-04", "0", "0"), ("TOTAL", "0", "0")]
     listed = client.get(f"{API}/v1/sims", headers=auth, params={"page": 6, "pageSize": 10})
     assert listed.headers["x-total-count"] == "61"
     assert [s["iccid"] for s in listed.json()] == iccids[:10]

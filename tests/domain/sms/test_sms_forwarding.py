@@ -75,6 +75,20 @@ def attached(client: TestClient, iccid: str) -> str:
 # ---- MT and delivery reports ----------------------------------------------------------------
 
 
+def test_attempts_due_while_time_ran_on_go_out_when_the_server_delivers_them(
+        client: TestClient, iccid: str, receiver: WebhookReceiver, emulator: Emulator) -> None:
+    """A system clock moves with no call: the server's background loop then sends what fell
+    due through `deliver_due`, called here as that loop calls it."""
+    attached(client, iccid)
+    send_mo(client, iccid, "t=1")
+    emulator.clock.advance(5)  # time passes without the emulator being told
+    assert emulator.deliveries_due()
+    assert emulator.deliver_due() >= 1
+    assert not emulator.deliveries_due()
+    [request] = receiver.requests
+    assert (request.method, request.json()["payload"]) == ("POST", "t=1")
+
+
 def test_mt_waits_while_detached_then_is_delivered_and_reported_by_patch(
         client: TestClient, auth: dict[str, str], iccid: str, receiver: WebhookReceiver) -> None:
     detached(client, iccid)

@@ -95,6 +95,9 @@ def test_a_reset_starts_a_new_base(tracker: ChangeTracker, client: TestClient,
     client.post("/_mockbsc/reset", json={"seed": 7, "sims": 30})
     after = tracker.collect()
     assert after[0][0] == BASE
+    # A seeded fleet is rebuilt from its seed on restore: the reset writes a base, not the store.
+    assert after[0][1]["seeded"] is True
+    assert not any(key.startswith("sims._by_iccid|") for key, _ in after)
     log += after
     assert replayed(emulator, log) == plain(export_state(emulator))
 
