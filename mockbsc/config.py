@@ -45,6 +45,9 @@ class Settings:
     webhook_timeout: float = 5.0
     webhook_concurrency: int = 8
     unknown_sim: UnknownSimMode = "404"
+    # Off: requests are read as the platform's Spring Boot and Jackson read them (coerced
+    # scalars, null optional fields dropped, a trailing slash); on: as the contract says.
+    strict_requests: bool = False
     tick_interval: float = 0.2
     max_body_bytes: int = 1024 * 1024
     # Hardening (issue 12): the request journal's byte budget (see mockbsc.domain.journal).

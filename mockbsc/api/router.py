@@ -56,6 +56,13 @@ class PrefixRouter(Router):
         if "router" not in scope:
             scope["router"] = self
         found = self.full_match(scope)
+        if found is None and _trailing_slash(scope):
+            # Spring 5 matches `/v1/sims/` as `/v1/sims`: the same answer, not a redirect.
+            trimmed = {**scope, "path": scope["path"][:-1]}
+            found = self.full_match(trimmed)
+            if found is None:
+                await super().app(trimmed, receive, send)  # the slashless path's 405 or 404
+                return
         if found is None:
             await super().app(scope, receive, send)  # 405, redirect or 404: Starlette's way
             return
@@ -125,3 +132,16 @@ def route_path(scope: Scope) -> str:
     if path.startswith(root + "/"):
         return path[len(root):]
     return path
+
+
+def _trailing_slash(scope: Scope) -> bool:
+    """A path ending in one `/` that the platform would serve as the path without it
+    (unless `--strict-requests` asks for Starlette's 307 redirect)."""
+    path: str = scope["path"]
+    if len(path) < 2 or not path.endswith("/") or path.endswith("//"):
+        return False
+    app = scope.get("app")
+    state = getattr(app, "state", None)
+    emulator = getattr(state, "emulator", None)
+    settings = getattr(emulator, "settings", None)
+    return not getattr(settings, "strict_requests", False)

@@ -298,10 +298,10 @@ def test_products_catalogue(client: TestClient, auth: dict[str, str]) -> None:
 @pytest.mark.parametrize(("path", "params", "status", "body"), [
     ("/v1/sims/123", {}, 404, {"message": "SIM not found."}),
     ("/v1/sims", {"page": "x", "pageSize": 0}, 400, {
-        "message": "Validation failed: page: 'x' is not of type 'integer' (and 1 more)",
+        "message": 'Validation failed: page: "x" is not of type "integer" (and 1 more)',
         "errors": [
             {"location": "query", "name": "page", "rule": "type",
-             "message": "page: 'x' is not of type 'integer'"},
+             "message": 'page: "x" is not of type "integer"'},
             {"location": "query", "name": "pageSize", "rule": "minimum",
              "message": "pageSize: 0 is less than the minimum of 1"}]}),
 ], ids=["not-found", "two-violations"])
@@ -341,6 +341,6 @@ def test_control_errors_in_the_control_envelope(client: TestClient) -> None:
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {
         "error": "BadRequest",
-        "message": "Validation failed: body.seconds: 'x' is not of type 'number'",
+        "message": 'Validation failed: body.seconds: "x" is not of type "number"',
         "errors": [{"location": "body", "name": "body.seconds", "rule": "type",
-                    "message": "body.seconds: 'x' is not of type 'number'"}]}
+                    "message": 'body.seconds: "x" is not of type "number"'}]}

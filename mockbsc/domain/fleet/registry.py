@@ -91,13 +91,13 @@ def sort_key(name: str, value: str | None) -> tuple[int, ...] | str:
 
 
 def parse_filters(q: str | None) -> list[tuple[str, str]]:
-    """`"imei:4711,ip_address:10.0.0.1"` -> [("imei", "4711"), ("ip_address", "10.0.0.1")]."""
+    """`"imei:4711,ip_address:10.0.0.1"` -> [("imei", "4711"), ("ip_address", "10.0.0.1")];
+    parts that name no known field are left out."""
     filters: list[tuple[str, str]] = []
     for part in (q or "").split(","):
         if not part.strip():
             continue
         name, sep, value = part.partition(":")
-        if not sep or name.strip() not in SIM_FILTER_FIELDS:
-            raise InvalidRequestError(f"q: '{part}' is not one of imei:<value>, ip_address:<value>")
-        filters.append((name.strip(), value.strip()))
+        if sep and name.strip() in SIM_FILTER_FIELDS:  # others are ignored, as the platform
+            filters.append((name.strip(), value.strip()))  # does (issue 13)
     return filters

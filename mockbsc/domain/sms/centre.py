@@ -59,16 +59,16 @@ class Messaging:
         """Accept an SMS for the device (201 on the wire) and buffer or deliver it.
 
         Raises:
-            InvalidRequestError: too long for its coding, characters outside the coding, an
-                expiry in the past, or no SMS volume left.
+            InvalidRequestError: too long for its coding, characters outside the coding, or
+                no SMS volume left.
         """
         with self._lock:
             sim = self._lookup.sim(org_id, iccid)
             check_length(payload, dcs, udh)
             now = self._clock.now()
+            # An expiry already past is taken (nothing documents a refusal): the SMS expires
+            # at once, when its job runs (issue 13).
             expiry_date = expiry or now + DEFAULT_EXPIRY
-            if expiry_date <= now:
-                raise InvalidRequestError("expiry_date: must lie in the future")
             if sim.sms_quota.level is QuotaLevel.EMPTY:
                 raise InvalidRequestError("SMS quota exhausted: no SMS volume available.")
             address_type = AddressType(source_address_type or AddressType.NATIONAL)
