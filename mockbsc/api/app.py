@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
@@ -38,6 +39,7 @@ from mockbsc.contract.document import BSC_CONTRACT, CONTROL_CONTRACT, Contract
 from mockbsc.domain.platform import Emulator
 
 LOG = logging.getLogger(__name__)
+GZIP_MINIMUM = 1  # bytes: an empty action answer stays `Content-Length: 0`, as recorded
 
 
 def build_emulator(settings: Settings | None = None) -> Emulator:
@@ -115,7 +117,10 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
     routes.append(Route(bsc.base_path + "/api-docs", _api_docs(bsc), methods=["GET"],
                         name="apiDocs"))
 
-    middleware = [Middleware(BrowserGuard), Middleware(JournalMiddleware)]
+    # Outermost gzip, as the platform's gateway compresses what the client accepts (S4: every
+    # non-empty body, even 135 bytes); the journal and the durable commit see plain bodies.
+    middleware = [Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM, compresslevel=6),
+                  Middleware(BrowserGuard), Middleware(JournalMiddleware)]
     persister = None
     if settings_of(emulator).state_file:  # restore now; answers wait for their commit
         from mockbsc.adapters.persister import open_state_file
