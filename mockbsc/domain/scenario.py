@@ -40,6 +40,8 @@ class FleetMix:
     online: float = 0.5
     low_data: float = 0.1
     empty_data: float = 0.03
+    low_sms: float = 0.1
+    empty_sms: float = 0.03
     labelled: float = 0.6
     history_days: int = 30
 

@@ -114,7 +114,7 @@ def test_attach_to_another_network_moves_the_device(
         "Create PDP Context", "Update GPRS location", "Update location", "Purge location",
         "Purge GPRS location"]
     status = client.get(f"{API}/v1/sims/{ATTACHED}/status", headers=auth).json()
-    assert status["pdp_context"]["rat_type"] == {"rat_type_id": "9", "description": "NB-IoT"}
+    assert status["pdp_context"]["rat_type"] == {"rat_type_id": "8", "description": "NB-IoT"}
     assert status["location"]["operator"]["name"] == "Vodafone"
 
 
