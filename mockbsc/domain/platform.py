@@ -14,7 +14,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, ParamSpec, Protocol, TypeVar
 
 from mockbsc.domain.access.models import Organisation, Token
@@ -210,9 +210,15 @@ class Emulator:
             if spec.id == self.scenario.default_org_id and self.settings.sms_forward_url:
                 url = self.settings.sms_forward_url  # --sms-forward-url beats the fixtures
             self.orgs[spec.id] = Organisation(spec.id, spec.name, url)
+            first = now
+            iccids = []
             for sim in generate_sims(spec, spec.sims, self.settings.seed, now,
                                      self.scenario.mix, index, labels=words):
                 self.sims.add(sim)
+                iccids.append(sim.iccid)
+                first = min(first, sim.activation_date)
+            # The order the SIMs came from: completed two days before the first activation.
+            self.orders.seed_fleet_order(spec.id, first - timedelta(days=2), iccids)
             index += spec.sims
         for user in self.scenario.api_users(self.settings.users):
             self.tokens.add_user(user)

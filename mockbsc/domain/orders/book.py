@@ -99,8 +99,30 @@ class OrderBook:
                 )
 
     def _ordered_by(self, org_id: int, product_id: int) -> int:
-        return sum(line.quantity for order in self._orders.values() if order.org_id == org_id
+        """What `org_id` ordered of the product; the seeded fleet's own orders do not count
+        (a 100,000-SIM fleet would block every further order)."""
+        return sum(line.quantity for order in self._orders.values()
+                   if order.org_id == org_id and order.number >= FIRST_ORDER_NUMBER
                    for line in order.lines if line.product_id == product_id)
+
+    def seed_fleet_order(self, org_id: int, at: datetime, iccids: Sequence[str]) -> Order | None:
+        """The COMPLETED FIRST_ORDER a seeded organisation's SIMs came from, so that its
+        `GET /v1/orders` is not empty. Numbered below the first new order (counting down per
+        organisation), so orders placed later keep their numbers."""
+        if not iccids or not self.products:
+            return None
+        product = next(iter(self.products.values()))
+        number = FIRST_ORDER_NUMBER - 1 - sum(
+            1 for n in self._orders if n < FIRST_ORDER_NUMBER)
+        lines = [OrderLine(product.id, len(iccids))]
+        net = self._net_amount(OrderType.FIRST_ORDER, lines, 0)
+        order = Order(number=number, org_id=org_id, order_type=OrderType.FIRST_ORDER, date=at,
+                      status=OrderStatus.COMPLETED,
+                      invoice_number=str(number - FIRST_ORDER_NUMBER + 20_000_001),
+                      invoice_amount=str((net * VAT).quantize(Decimal("0.01"), ROUND_HALF_UP)),
+                      currency=self.topup_price.currency, lines=lines, iccids=list(iccids))
+        self._orders[number] = order
+        return order
 
     def place(
         self,
