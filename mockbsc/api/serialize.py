@@ -6,9 +6,11 @@ Fields without a value are left out, never sent as null (the platform's Jackson 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from mockbsc.domain.fleet.limits import LimitOption
 from mockbsc.domain.fleet.models import (
     PEAK_THROUGHPUT,
     QUOTA_DESCRIPTIONS,
@@ -243,6 +245,14 @@ def sms(m: Sms) -> JSON:
         "source_address_type": {"id": int(m.source_address_type),
                                 "description": m.source_address_type.description},
     })
+
+
+_LIMIT_KEYS = {"data": "data", "smsMT": "smsMt", "smsMO": "smsMo"}  # S1 `Values_for_Limits`
+
+
+def limits(chosen: Mapping[str, LimitOption]) -> JSON:
+    return {_LIMIT_KEYS[service]: {"id": o.id, "limit": o.limit, "unit": o.unit}
+            for service, o in chosen.items()}
 
 
 def order(o: Order, base_url: str) -> JSON:

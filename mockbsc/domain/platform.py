@@ -24,6 +24,8 @@ from mockbsc.domain.clock import Clock, ManualClock, SystemClock, check_target
 from mockbsc.domain.faults.rules import FaultBook, parse_specs
 from mockbsc.domain.fleet.events import EventLog
 from mockbsc.domain.fleet.lifecycle import Delays, SimChanges, SimLifecycle
+from mockbsc.domain.fleet.lifetime import SimLifetime
+from mockbsc.domain.fleet.limits import SelfSetLimits
 from mockbsc.domain.fleet.lookup import SimLookup
 from mockbsc.domain.fleet.models import Sim, SimEvent
 from mockbsc.domain.fleet.radio import RadioNetwork
@@ -78,6 +80,8 @@ class PlatformSettings(Protocol):
     def reattach_delay(self) -> float: ...
     @property
     def order_step(self) -> float: ...
+    @property
+    def bank_transfer_delay(self) -> float: ...
     @property
     def sms_delivery_delay(self) -> float: ...
     @property
@@ -164,7 +168,8 @@ class Emulator:
         self.faults = FaultBook("/management-api")
         self.limits = RateLimiter(settings.rate_limits)
         # capabilities
-        self.network = RadioNetwork(self.events, self.usage)
+        self.traffic_limits = SelfSetLimits(lambda org_id: self.orgs.get(org_id), self.usage)
+        self.network = RadioNetwork(self.events, self.usage, self.traffic_limits)
         self.lookup = SimLookup(self.sims, self.events, self.usage,
                                 scenario.mix.history_days, lambda: self.seeded_at)
         self.lifecycle = SimLifecycle(
@@ -174,7 +179,10 @@ class Emulator:
                                    self.network, self.sms, settings.sms_delivery_delay)
         self.ordering = OrderDesk(self.lock, self.clock, self.scheduler, self.orders, self.sims,
                                   scenario.mix, settings.order_step)
-        self.topups = TopUpDesk(self.lock, self.clock, self.lookup, self.orders, self.network)
+        self.lifetime = SimLifetime(self.lock, self.clock, self.scheduler, self.lookup, self.sims,
+                                    self.events, self.network, self.orders.contract_months)
+        self.topups = TopUpDesk(self.lock, self.clock, self.lookup, self.orders, self.network,
+                                self.scheduler, self.lifetime, settings.bank_transfer_delay)
         self.forwarder = SmsForwarder(self.lock, self.clock, self.lookup, self.sms,
                                       self.webhooks, self.network, self.events,
                                       lambda org_id: self.orgs.get(org_id))
@@ -222,6 +230,7 @@ class Emulator:
             index += spec.sims
         for user in self.scenario.api_users(self.settings.users):
             self.tokens.add_user(user)
+        self.lifetime.start()
         for listener in self.on_reset:
             listener()
 

@@ -267,7 +267,8 @@ def test_placed_order_echoes_the_body_and_reads_back(
 
 
 def test_top_up_order_links_its_sim(client: TestClient, auth: dict[str, str]) -> None:
-    response = client.post(f"{API}/v1/sims/{FIRST}/topup", headers=auth)
+    response = client.post(f"{API}/v1/sims/{FIRST}/topup", headers=auth,
+                           params={"payment_method": "creditcard"})
     assert response.status_code == 201
     assert response.headers["content-type"] == "application/json"
     assert response.content == b""

@@ -53,6 +53,17 @@ class SimRegistry:
             raise ForbiddenError("SIM does not belong to user.")
         return sim
 
+    def iccids_of(self, org_id: int) -> list[str]:
+        """The organisation's ICCIDs in listing order (a plain read: nothing is noted)."""
+        return list(dict.get(self._by_org, org_id) or ())
+
+    def move(self, iccid: str, org_id: int) -> None:
+        """Give the SIM to another organisation (1NCE's SIM transfer); it is listed last."""
+        sim = self._by_iccid[iccid]
+        self._by_org[sim.org_id].remove(iccid)
+        sim.org_id = org_id
+        self._by_org.setdefault(org_id, []).append(iccid)
+
     def count(self, org_id: int) -> int:
         return len(dict.get(self._by_org, org_id, ()))
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from mockbsc.domain.errors import ForbiddenError, InvalidRequestError, NotFoundError
+from mockbsc.domain.fleet.models import QUOTA_LIFETIME_YEARS
 from mockbsc.domain.orders.models import (
     ORDER_PROGRESSION,
     Order,
@@ -39,6 +40,20 @@ class OrderBook:
         self.topup_price = topup_price
         self._orders: dict[int, Order] = {}
         self._next_number = FIRST_ORDER_NUMBER
+
+    def contract_months(self, product_id: int | None) -> int:
+        """A SIM extension's length: the product's minimum contract duration (S1 `Product`),
+        the lifetime flat's ten years when no product is named.
+
+        Raises:
+            InvalidRequestError: the product does not exist.
+        """
+        if product_id is None:
+            return QUOTA_LIFETIME_YEARS * 12
+        product = self.products.get(product_id)
+        if product is None:
+            raise InvalidRequestError(f"productId: product {product_id} does not exist")
+        return product.min_contract_duration
 
     def product_list(self) -> list[Product]:
         return list(self.products.values())
