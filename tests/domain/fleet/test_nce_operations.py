@@ -47,7 +47,7 @@ def test_unknown_limit_id_is_refused_and_nothing_changes(client: TestClient,
     response = client.post(f"{API}/v1/sims/limits", headers=auth,
                            json={"dataLimitId": 2, "smsMoLimitId": 99})
     assert response.status_code == 400
-    assert "smsMO limit id 99" in response.json()["message"]
+    assert [e["name"] for e in response.json()["errors"]] == ["body.smsMoLimitId"]
     assert client.get(f"{API}/v1/sims/limits", headers=auth).json() == {}
     assert client.get(f"{API}/v1/sims/voice/limits", headers=auth).status_code == 400
 
