@@ -145,3 +145,16 @@ def test_limits_and_transfers_survive_export_and_import(
     assert client.put("/_mockbsc/state", json=state).status_code == 200
     assert emulator.orgs[DEMO_ORG].data_limit_id == 3
     assert emulator.sims.find(iccid).org_id == 5678  # type: ignore[union-attr]
+
+
+def test_mo_sms_beyond_the_monthly_limit_is_not_sent(
+        client: TestClient, auth: dict[str, str], emulator: Emulator) -> None:
+    iccid = _online(client, auth)
+    client.post(f"{API}/v1/sims/limits", headers=auth, json={"smsMoLimitId": 1})  # 10 SMS
+    sent = emulator.usage.month(iccid, emulator.now().date()).sms_mo
+    for _ in range(max(0, 10 - sent)):
+        assert client.post(f"/_mockbsc/sims/{iccid}/mo-sms",
+                           json={"payload": "x"}).status_code == 201
+    refused = client.post(f"/_mockbsc/sims/{iccid}/mo-sms", json={"payload": "x"})
+    assert refused.status_code == 409
+    assert "Traffic limit of 10 MO SMS per month exceeded" in refused.json()["message"]
