@@ -133,8 +133,7 @@ def export_state(emulator: StateOwner) -> dict[str, Any]:
 
 
 def _canonical(value: Any) -> Any:
-    """The job heap in due order: a sorted list is a heap, and two heaps of the same jobs
-    then export the same, however they were pushed and popped (a restore rebuilds it)."""
+    """The job heap sorted (still a heap): the same jobs export the same, however pushed."""
     if type(value) is list and value and type(value[0]) is Job:
         return sorted(value)
     return value
@@ -323,8 +322,7 @@ class _Decoder:
             raise self.fail(f"{data['$obj']} is not a state class")
         fields = {f.name: f for f in dataclasses.fields(cls)}
         given = data["f"]
-        # A field added later (ADDED_FIELDS) may be missing from a document written before
-        # it: its default applies. Any other missing field is damage.
+        # A field added later (ADDED_FIELDS) may be missing from an older document: default.
         defaulted = {name for name in ADDED_FIELDS.get(cls.__name__, ())
                      if name not in (given or {})}
         if not isinstance(given, dict) or set(given) | defaulted != set(fields):
