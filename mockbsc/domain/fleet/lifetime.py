@@ -73,7 +73,11 @@ class SimLifetime:
     def start(self) -> None:
         """Queue the expiry of the earliest SIM (after seeding, and after a change of it)."""
         self._indexed = -1
-        self._queue_next(self._clock.now())
+        now = self._clock.now()  # the earliest expiry by one pass: no sorting while seeding
+        due = [s.data_quota.expiry for s in self._sims.all()]
+        later = min((e for e in due if e > now), default=None)
+        if later is not None:
+            self._scheduler.schedule(later, EXPIRY_JOB)
 
     def _queue_next(self, after: datetime) -> None:
         index = self._expiries()
