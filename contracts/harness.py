@@ -29,7 +29,8 @@ from starlette.testclient import TestClient
 
 TOKEN_OPERATION = "postAccessTokenPOST"
 TOKEN_EXCLUDED = [missing_required_header, ignored_auth, positive_data_acceptance]
-BUSINESS_RULE_OPERATIONS = {"postOrderUsingPOST", "sendSmsToSimUsingPOST", "sendMoSms"}
+BUSINESS_RULE_OPERATIONS = {"postOrderUsingPOST", "sendSmsToSimUsingPOST", "sendMoSms",
+                            "extendSimsUsingPOST"}  # products must exist
 BASIC = "Basic " + base64.b64encode(b"demo:demo-password").decode()
 
 

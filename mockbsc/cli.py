@@ -25,6 +25,8 @@ SERVE_FLAGS = {
     "update_delay": "seconds until a queued SIM change applies (default 2)",
     "reset_delay": "seconds until a queued connectivity reset runs (default 120)",
     "order_step": "seconds between an order's status steps (default 300)",
+    "bank_transfer_delay": "seconds until a bank-transfer top-up is credited (default 172800, "
+                           "2 days; 0: at once)",
     "sms_delivery_delay": "seconds from attach to SMS delivery (default 3)",
     "sms_forward_url": "URL receiving the default organisation's MO SMS (POST) and delivery "
                        "reports (PATCH)",

@@ -34,6 +34,9 @@ class Settings:
     reset_delay: float = 120.0
     reattach_delay: float = 10.0
     order_step: float = 300.0
+    # A top-up paid by bank transfer (or boleto) is credited this long after it is placed
+    # (1NCE: "2-3 days"); 0 credits at once like a credit card.
+    bank_transfer_delay: float = 172800.0
     sms_delivery_delay: float = 3.0
     # SMS forwarding: the default organisation's URL (beats the fixtures) and the retry
     # schedule of deliveries the receiver does not acknowledge with a 2xx (all in seconds).
@@ -159,7 +162,7 @@ def _check(name: str, value: object) -> None:
 def settings_of(emulator: Any) -> Settings:
     """The full settings of an emulator the app serves.
 
-    The domain types its settings as `PlatformSettings` (the values it reads); the app,
+    The domain types its settings as `PlatformSettings` (`mockbsc.domain.scenario`) (the values it reads); the app,
     the server and the adapters read more of them (ports, limits, the state file).
 
     Raises:

@@ -19,6 +19,7 @@ from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
@@ -41,6 +42,7 @@ from mockbsc.contract.document import BSC_CONTRACT, CONTROL_CONTRACT, Contract
 from mockbsc.domain.platform import Emulator
 
 LOG = logging.getLogger(__name__)
+GZIP_MINIMUM = 1  # bytes: an empty action answer stays `Content-Length: 0`, as recorded
 
 
 def build_emulator(settings: Settings | None = None) -> Emulator:
@@ -156,6 +158,11 @@ def create_app(emulator: Emulator | None = None, *, sandboxes: SandboxRegistry |
             settings_of(emulator).sandbox_ttl, settings_of(emulator).max_sandboxes)
         registry.build_app = lambda sandboxed: create_app(sandboxed, root=False)
         middleware.insert(0, Middleware(SandboxDispatch, registry=registry))
+        # Outermost gzip, as the platform's gateway compresses what the client accepts (S4:
+        # every non-empty body, even 135 bytes); the journal and the durable commit see plain
+        # bodies. Only the root app has it, so a sandbox's answer is not compressed twice.
+        middleware.insert(0, Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM,
+                                        compresslevel=6))
     persister = None
     if settings_of(emulator).state_file:  # restore now; answers wait for their commit
         from mockbsc.adapters.persister import open_state_file

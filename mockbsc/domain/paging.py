@@ -24,7 +24,9 @@ class Page(Generic[T]):
 
     @property
     def total_pages(self) -> int:
-        return -(-self.total // self.page_size) if self.total else 0
+        """At least 1: an empty listing is one empty page, so that a client looping
+        `while currentPage != totalPages` (1NCE's own onboarding code) ends."""
+        return max(1, -(-self.total // self.page_size))
 
 
 def paginate(items: Sequence[T], page: int, page_size: int) -> Page[T]:

@@ -82,4 +82,7 @@ class Scheduler:
         return sorted(self._heap)
 
     def clear(self) -> None:
+        """Empty, numbering from 1 again: a reset's own jobs (the fleet's quota expiry) then
+        have the same numbers in a server and in its restore from the change log."""
         self._heap.clear()
+        self._seq = 0

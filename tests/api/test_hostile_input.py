@@ -23,6 +23,7 @@ from tests.conftest import API
 
 ICCID = "8988280666030217999"  # the demo organisation's first SIM (seed 1)
 SAMPLE = {"iccid": ICCID, "id": "7363281", "order_number": "2000000001", "org_id": "4321",
+          "service": "data",
           "fault_id": "1", "sandbox_id": "sb-1"}
 SANDBOX_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # a trick that is a valid id creates one
 BSC = Contract.load(BSC_CONTRACT)

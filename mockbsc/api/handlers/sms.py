@@ -42,6 +42,7 @@ def _expiry(text: str | None) -> datetime | None:
 def send_sms(call: Call) -> Response:
     body = call.body or {}
     address_type = body.get("source_address_type") or {}
+    call.emulator.lifetime.ensure_active(call.org_id, [call.path["iccid"]])
     sms = call.emulator.messaging.send_mt(
         call.org_id, call.path["iccid"], body.get("payload", ""), dcs=body.get("dcs", 0),
         udh=body.get("udh") or "", source_address=body.get("source_address") or "",

@@ -70,10 +70,21 @@ def identities_for(serial: int) -> tuple[str, str, str, str]:
 
 
 def imei_for(tac: str, serial: int) -> str:
-    """A 15-digit IMEI: 8-digit type allocation code, 6-digit serial, Luhn check digit."""
-    s = serial % 1_000_000
-    total = _prefix_sum(tac, 6) + _triples(0)[s % 1000] + _triples(1)[s // 1000]
-    return f"{tac}{s:06d}{_check(total)}"
+    """A 16-digit IMEISV, as the live wire shows IMEIs (S4: `8682390510114404`): 8-digit type
+    allocation code, 6-digit serial, 2-digit software version (no check digit in an IMEISV).
+    The software version is derived from the serial, so a seed's fleet draws what it drew."""
+    serial %= 1_000_000
+    return f"{tac}{serial:06d}{serial % 13:02d}"
+
+
+def same_device(imeisv: str, query: str) -> bool:
+    """Whether a `q=imei:` value names the device of `imeisv`: the value itself, or the
+    device's 15-digit IMEI (the first 14 digits are the same device; the check digit and
+    the software version are not compared)."""
+    if query == imeisv:
+        return True
+    return len(query) == 15 and query.isdigit() and len(imeisv) == 16 \
+        and query[:14] == imeisv[:14]
 
 
 def static_ip(index: int) -> str:
