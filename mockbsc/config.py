@@ -65,6 +65,7 @@ class Settings:
     state_file: str | None = None
     validate_responses: bool = False
     log_level: str = "info"
+    access_log: bool = False  # one line per BSC call on stderr (api/journal_middleware.py)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> Settings:

@@ -115,7 +115,10 @@ def create_app(emulator: Emulator | None = None) -> Starlette:
     routes.append(Route(bsc.base_path + "/api-docs", _api_docs(bsc), methods=["GET"],
                         name="apiDocs"))
 
-    middleware = [Middleware(BrowserGuard), Middleware(JournalMiddleware)]
+    # A typo'd operationId in a journal query raises instead of finding nothing.
+    emulator.journal.operations = frozenset(bsc.operations)
+    middleware = [Middleware(BrowserGuard),
+                  Middleware(JournalMiddleware, access_log=settings_of(emulator).access_log)]
     persister = None
     if settings_of(emulator).state_file:  # restore now; answers wait for their commit
         from mockbsc.adapters.persister import open_state_file

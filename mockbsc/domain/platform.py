@@ -164,7 +164,7 @@ class Emulator:
         )
         self.sms = SmsCenter()
         self.scheduler = Scheduler(self.clock)
-        self.webhooks = WebhookDispatcher(retry_policy(settings), self.lock, self._forward_url)
+        self.webhooks = WebhookDispatcher(retry_policy(settings), self.lock, self.forward_url)
         self.journal = RequestJournal(max_bytes=settings.journal_bytes)
         self.faults = FaultBook("/management-api")
         self.limits = RateLimiter(settings.rate_limits)
@@ -274,7 +274,8 @@ class Emulator:
             self.clock.set(max(moment, self.clock.now()))
         return ran
 
-    def _forward_url(self, org_id: int) -> str | None:
+    def forward_url(self, org_id: int) -> str | None:
+        """Where an organisation's SMS are forwarded (set it: `forwarder.set_url`)."""
         org = self.orgs.get(org_id)
         return org.sms_forward_url if org else None
 
@@ -403,6 +404,11 @@ class Emulator:
     @locked
     def consume(self, iccid: str, megabytes: float) -> Sim:
         return self.lifecycle.consume(iccid, megabytes)
+
+    def assert_called(self, operation: str, times: int | None = None, json: Any = None,
+                      params: dict[str, str] | None = None) -> list[Any]:
+        """`RequestJournal.assert_called` on the emulator (the `mockbsc` fixture)."""
+        return self.journal.assert_called(operation, times, json, params)
 
     def check(self) -> None:
         """Raise the first error a queued job or handler hit (pytest-httpserver's check())."""

@@ -116,9 +116,14 @@ def mockbsc(mockbsc_settings: Settings, mockbsc_clock: ManualClock) -> Emulator:
     from mockbsc.adapters.fixtures_file import label_words, load_scenario
     from mockbsc.domain.platform import Emulator
 
+    from mockbsc.contract.document import BSC_CONTRACT, Contract
+
     clock = mockbsc_clock if mockbsc_settings.clock == "manual" else None
-    return Emulator(mockbsc_settings, load_scenario(mockbsc_settings.fixtures), clock=clock,
-                    labels=label_words)
+    emulator = Emulator(mockbsc_settings, load_scenario(mockbsc_settings.fixtures), clock=clock,
+                        labels=label_words)
+    # `mockbsc.assert_called("noSuchOperation")` raises instead of passing on an empty list.
+    emulator.journal.operations = frozenset(Contract.load(BSC_CONTRACT).operations)
+    return emulator
 
 
 @pytest.fixture

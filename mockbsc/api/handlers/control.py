@@ -115,7 +115,11 @@ def set_sms_forwarding(call: Call) -> Response:
 
 
 def list_requests(call: Call) -> Response:
-    entries = call.emulator.journal.entries(call.query.get("operation"), call.query.get("limit"))
+    try:
+        entries = call.emulator.journal.entries(call.query.get("operation"),
+                                                call.query.get("limit"))
+    except LookupError as exc:  # a typo'd operationId: say so rather than list nothing
+        raise InvalidRequestError(f"operation: {exc.args[0]}") from None
     return json_response([e.to_dict() for e in entries], media_type="application/json")
 
 
