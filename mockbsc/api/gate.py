@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockbsc.api.errors import Envelope, error_response
+
 # the journal shows which calls a fault hit, and why a call was refused
 from mockbsc.api.journal_middleware import FAULT_KEY, REASON_KEY
 from mockbsc.config import settings_of

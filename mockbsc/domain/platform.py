@@ -405,11 +405,6 @@ class Emulator:
     def consume(self, iccid: str, megabytes: float) -> Sim:
         return self.lifecycle.consume(iccid, megabytes)
 
-    def assert_called(self, operation: str, times: int | None = None, json: Any = None,
-                      params: dict[str, str] | None = None) -> list[Any]:
-        """`RequestJournal.assert_called` on the emulator (the `mockbsc` fixture)."""
-        return self.journal.assert_called(operation, times, json, params)
-
     def check(self) -> None:
         """Raise the first error a queued job or handler hit (pytest-httpserver's check())."""
         if self.errors:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from mockbsc.domain.platform import Emulator
     from mockbsc.testing.receiver import WebhookReceiver
     from mockbsc.testing.server import BearerToken, MockBSCServer
+    from mockbsc.testing.verify import VerifyingEmulator
 
 MARKER = (
     "mockbsc(seed=1, sims=None, token_ttl=3600, fixtures=None, **settings): settings of the "
@@ -108,19 +109,19 @@ def mockbsc_clock(mockbsc_settings: Settings) -> ManualClock:
 
 
 @pytest.fixture
-def mockbsc(mockbsc_settings: Settings, mockbsc_clock: ManualClock) -> Emulator:
-    """A fresh emulator seeded from the settings: the handle to arrange and assert.
+def mockbsc(mockbsc_settings: Settings, mockbsc_clock: ManualClock) -> VerifyingEmulator:
+    """A fresh emulator seeded from the settings: the handle to arrange and assert
+    (`mockbsc.assert_called(operation, times=, json=, params=)`, `mockbsc.requests()`).
 
     With `@pytest.mark.mockbsc(clock="system")` it runs on real time instead of `mockbsc_clock`.
     """
     from mockbsc.adapters.fixtures_file import label_words, load_scenario
-    from mockbsc.domain.platform import Emulator
-
     from mockbsc.contract.document import BSC_CONTRACT, Contract
+    from mockbsc.testing.verify import VerifyingEmulator
 
     clock = mockbsc_clock if mockbsc_settings.clock == "manual" else None
-    emulator = Emulator(mockbsc_settings, load_scenario(mockbsc_settings.fixtures), clock=clock,
-                        labels=label_words)
+    emulator = VerifyingEmulator(mockbsc_settings, load_scenario(mockbsc_settings.fixtures),
+                                 clock=clock, labels=label_words)
     # `mockbsc.assert_called("noSuchOperation")` raises instead of passing on an empty list.
     emulator.journal.operations = frozenset(Contract.load(BSC_CONTRACT).operations)
     return emulator

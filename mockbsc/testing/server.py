@@ -212,7 +212,7 @@ class MockBSCServer:
         Returns the matching journal entries (`.json()` is the body, `.to_dict()` the
         control API's form).
         """
-        return self.emulator.assert_called(operation, times, json, params)
+        return self.emulator.journal.assert_called(operation, times, json, params)
 
     def deliveries(self, status: str | None = None,
                    iccid: str | None = None) -> list[dict[str, Any]]:

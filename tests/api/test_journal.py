@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from mockbsc.domain.journal import JournalEntry, RequestJournal
 from mockbsc.domain.platform import Emulator
+from mockbsc.testing.verify import VerifyingEmulator
 from tests.conftest import API
 
 
@@ -180,12 +181,13 @@ def test_an_unknown_operation_is_refused_with_close_matches(
     with pytest.raises(LookupError, match="did you mean getSimsUsingGET"):
         emulator.journal.entries("getSimsUsingGETT")
     with pytest.raises(LookupError, match="noSuchOperation"):
-        emulator.assert_called("noSuchOperation", times=0)
+        emulator.journal.assert_called("noSuchOperation", times=0)
 
 
 def test_assert_called_checks_count_body_and_params_and_lists_the_calls(
-    client: TestClient, auth: dict[str, str], emulator: Emulator, iccid: str
+    client: TestClient, auth: dict[str, str], mockbsc: VerifyingEmulator, iccid: str
 ) -> None:
+    emulator = mockbsc  # the plugin's fixture has the helper
     client.get(f"{API}/v1/sims", params={"pageSize": 5}, headers=auth)
     client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth, json={"payload": "hi"})
     emulator.assert_called("getSimsUsingGET", params={"pageSize": "5"})
@@ -212,6 +214,8 @@ def test_access_log_has_one_line_per_call_with_why(
     lines = [r.getMessage() for r in caplog.records if r.name == "mockbsc.access"]
     assert lines[-2].startswith(f"POST /management-api/v1/sims/{iccid}/sms "
                                 "sendSmsToSimUsingPOST 400 ")
-    assert "ms reason=" in lines[-2] and "payload" in lines[-2] and "rule: type" in lines[-2]
+    assert "ms reason=" in lines[-2]
+    assert "payload" in lines[-2]
+    assert "rule: type" in lines[-2]
     assert lines[-1].startswith("GET /management-api/v1/sims getSimsUsingGET 503 ")
     assert "fault=" in lines[-1]
