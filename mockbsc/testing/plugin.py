@@ -162,15 +162,41 @@ def mockbsc_token(mockbsc: Emulator) -> BearerToken:
     return issue_token(mockbsc)
 
 
+def pinned_address(host_variable: str, port_variable: str) -> tuple[str, int]:
+    """(host, port) from two variables (default 127.0.0.1 and 0, a free port).
+
+    Under pytest-xdist each worker runs its own server, so a pinned port is a *base*: worker
+    `gwN` listens on port + N (`gw0` on the port itself).
+
+    Raises:
+        pytest.UsageError: the port variable is not a port number.
+    """
+    raw = os.environ.get(port_variable, "0")
+    try:
+        port = int(raw)
+    except ValueError:
+        raise pytest.UsageError(f"{port_variable}={raw!r} is not a port number") from None
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if port and worker.startswith("gw") and worker[2:].isdigit():
+        port += int(worker[2:])
+    return os.environ.get(host_variable, "127.0.0.1"), port
+
+
+def _bind_failed(what: str, variable: str, host: str, port: int, exc: OSError) -> str:
+    return (f"mockbsc: the {what} cannot listen on {host}:{port} ({exc.strerror or exc}); "
+            f"{variable} pins it: under pytest-xdist worker gwN uses {variable} + N, so leave "
+            f"that many ports free after it, or unset {variable} for a free port")
+
+
 @pytest.fixture(scope="session")
 def mockbsc_listen_address() -> tuple[str, int]:
     """Where the session's live server listens: 127.0.0.1 and a free port.
 
-    `MOCKBSC_TEST_HOST`/`MOCKBSC_TEST_PORT` pin it (say, for a client in a container). Not
-    `MOCKBSC_PORT`: that one configures `mockbsc serve`, which may be running beside the tests.
+    `MOCKBSC_TEST_HOST`/`MOCKBSC_TEST_PORT` pin it (say, for a client in a container); under
+    pytest-xdist worker `gwN` takes `MOCKBSC_TEST_PORT` + N. Not `MOCKBSC_PORT`: that one
+    configures `mockbsc serve`, which may be running beside the tests.
     """
-    return (os.environ.get("MOCKBSC_TEST_HOST", "127.0.0.1"),
-            int(os.environ.get("MOCKBSC_TEST_PORT", "0")))
+    return pinned_address("MOCKBSC_TEST_HOST", "MOCKBSC_TEST_PORT")
 
 
 @pytest.fixture(scope="session")
@@ -180,6 +206,11 @@ def mockbsc_server_session(mockbsc_listen_address: tuple[str, int]) -> Iterator[
 
     host, port = mockbsc_listen_address
     server = MockBSCServer(host=host, port=port)
+    try:
+        server.start()
+    except OSError as exc:
+        pytest.fail(_bind_failed("live server", "MOCKBSC_TEST_PORT", host, port, exc),
+                    pytrace=False)
     with server:
         yield server
 
@@ -202,10 +233,18 @@ def mockbsc_webhook_receiver() -> Iterator[WebhookReceiver]:
     """A real HTTP endpoint on a free port recording what it receives (`.url`, `.requests`).
 
     `.fail_next(n)` makes it answer 500 to the next n requests; `.wait_for(n)` polls for them.
+    `MOCKBSC_TEST_WEBHOOK_HOST`/`MOCKBSC_TEST_WEBHOOK_PORT` pin where it listens (say, for a
+    mockbsc in a container); under pytest-xdist worker `gwN` takes the port + N.
     """
     from mockbsc.testing.receiver import WebhookReceiver
 
-    with WebhookReceiver() as receiver:
+    host, port = pinned_address("MOCKBSC_TEST_WEBHOOK_HOST", "MOCKBSC_TEST_WEBHOOK_PORT")
+    try:
+        receiver = WebhookReceiver(host, port=port)
+    except OSError as exc:
+        pytest.fail(_bind_failed("webhook receiver", "MOCKBSC_TEST_WEBHOOK_PORT", host, port,
+                                 exc), pytrace=False)
+    with receiver:
         yield receiver
 
 
@@ -220,6 +259,7 @@ __all__: list[str] = [
     "mockbsc_settings",
     "mockbsc_token",
     "mockbsc_webhook_receiver",
+    "pinned_address",
     "pytest_configure",
     "settings_for",
 ]

@@ -222,3 +222,34 @@ def test_live_server_address_can_be_pinned(pytester: pytest.Pytester,
             assert mockbsc_server.url == "http://127.0.0.1:{port}"
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_pinned_port_is_a_base_under_xdist(pytester: pytest.Pytester,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockbsc.testing.ports import unbound_port_number
+
+    port, hook = unbound_port_number(), unbound_port_number()  # the numbers are under test
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw2")  # as pytest-xdist sets it in a worker
+    monkeypatch.setenv("MOCKBSC_TEST_PORT", str(port - 2))
+    monkeypatch.setenv("MOCKBSC_TEST_WEBHOOK_PORT", str(hook - 2))
+    pytester.makepyfile(f"""
+        def test_pinned(mockbsc_server, mockbsc_webhook_receiver):
+            assert mockbsc_server.url == "http://127.0.0.1:{port}"
+            assert mockbsc_webhook_receiver.url == "http://127.0.0.1:{hook}/webhook"
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_pinned_port_in_use_says_what_to_do(pytester: pytest.Pytester,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockbsc.testing.ports import listening_socket, port_of
+
+    with listening_socket() as taken:
+        monkeypatch.setenv("MOCKBSC_TEST_PORT", str(port_of(taken)))
+        pytester.makepyfile("""
+            def test_pinned(mockbsc_server):
+                pass
+        """)
+        result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*MOCKBSC_TEST_PORT pins it: under pytest-xdist worker gwN*"])
