@@ -133,13 +133,16 @@ def test_contract_run_against_mockbsc_passes(
     mockbsc_server: MockBSCServer, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
-    monkeypatch.chdir(tmp_path)  # schemathesis keeps its crash cache in ./.schemathesis
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MOCKBSC_CACHE_DIR", str(tmp_path.parent / f"{tmp_path.name}-cache"))
     code = main(["contract", "--base-url", mockbsc_server.api_url, "--user", "demo",
                  "--password", "demo-password", "--max-examples", "3", "--seed", "1"])
     out = capsys.readouterr().out
     assert code == 0, out[-4000:]
     assert "Selected: 22/22" in out
     assert "mockbsc contract: PASSED" in out
+    assert list(tmp_path.iterdir()) == []  # no .schemathesis/.hypothesis in the cwd
+    assert "missing_test_data" not in out and "404" not in out  # no gap of its own test data
 
 
 @pytest.mark.slow
@@ -150,10 +153,20 @@ def test_contract_run_fails_on_a_server_that_breaks_the_contract(
     with MockBSCServer(Settings(clock="manual")) as server:
         monkeypatch.setattr(server.emulator.ordering, "products", lambda: 42)  # not a product list
         code = main(["contract", "--base-url", server.api_url, "--user", "demo",
-                     "--password", "demo-password", "--max-examples", "2", "--",
+                     "--password", "demo-password", "--max-examples", "2", "--no-cache",
+                     "--junit-xml", "report.xml", "--",
                      "--include-operation-id", "getProductsUsingGET"])
     out = capsys.readouterr().out
     assert code != 0
     assert "GET /v1/products" in out
     assert "mockbsc contract: FAILED" in out
-    assert "curl" in out  # the report says how to reproduce each failure
+    # The reproducer can be pasted once TOKEN is set; the verdict says how.
+    assert "-H \"Authorization: Bearer $TOKEN\"" in out
+    assert "[Filtered]" not in out
+    assert f"TOKEN=$(curl -s -u demo:PASSWORD -d grant_type=client_credentials " \
+           f"{server.api_url}/oauth/token" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xml"]  # no caches here
+    import xml.etree.ElementTree as ElementTree
+
+    suites = ElementTree.parse(tmp_path / "report.xml").getroot()
+    assert any(case.find("failure") is not None for case in suites.iter("testcase"))
