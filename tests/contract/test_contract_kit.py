@@ -89,7 +89,7 @@ def test_diff_command_json_output_and_exit_code(
     found = json.loads(capsys.readouterr().out)
     assert {"operation": "GET /v1/things/{}", "kind": "operation", "where": "",
             "mockbsc": "lacks it", "other": "has it",
-            "key": "GET /v1/things/{} | operation"} in found
+            "key": "GET /v1/things/{} | operation", "breaking": False} in found
 
 
 def test_diff_command_reports_an_unreadable_file(
@@ -142,7 +142,8 @@ def test_contract_run_against_mockbsc_passes(
     assert "Selected: 22/22" in out
     assert "mockbsc contract: PASSED" in out
     assert list(tmp_path.iterdir()) == []  # no .schemathesis/.hypothesis in the cwd
-    assert "missing_test_data" not in out and "404" not in out  # no gap of its own test data
+    assert "missing_test_data" not in out  # no warning that is a gap of its own test data
+    assert "404" not in out
 
 
 @pytest.mark.slow
@@ -170,3 +171,30 @@ def test_contract_run_fails_on_a_server_that_breaks_the_contract(
 
     suites = ElementTree.parse(tmp_path / "report.xml").getroot()
     assert any(case.find("failure") is not None for case in suites.iter("testcase"))
+
+
+def test_diff_marks_what_can_break_a_client_and_groups_status_only_operations() -> None:
+    from mockbsc.contract.kit.diff import report
+
+    ours = _doc("3.1.0", {"type": "object", "properties": {"a": {"type": "string"},
+                                                           "b": {"type": "integer"}}})
+    theirs = _doc("3.0.1", {"type": "object", "properties": {"a": {"type": "string"},
+                                                             "c": {"type": "string"}}})
+    ours["paths"]["/v1/both"] = {"get": {"operationId": "getBoth", "responses": {
+        "200": {"description": "ok"}, "404": {"description": "no"}}}}
+    theirs["paths"]["/v1/both"] = {"get": {"responses": {"201": {"description": "ok"},
+                                                         "200": {"description": "ok"}}}}
+    found = diff(model_of([ours]), model_of([theirs]))
+    marked = {d.key: d.breaking for d in found}
+    assert marked == {
+        "GET /v1/both | status | 201": True,  # a success the client does not expect
+        "GET /v1/both | status | 404": False,  # an error status mockbsc documents more
+        "GET /v1/things/{} | response field | 2xx.b": True,  # the client reads it; missing
+        "GET /v1/things/{} | response field | 2xx.c": False,  # extra: ignored by clients
+    }
+    text = report(model_of([ours]), model_of([theirs]), found)
+    grouped = text.split("Operations that differ only in documented status codes (1):")[1]
+    assert "GET /v1/both (getBoth)" in grouped
+    assert "!  statuses only in other: 201" in grouped
+    assert "!  response field 2xx.b" in text
+    assert "4 difference(s), 2 of them can break a client" in text

@@ -145,6 +145,6 @@ def diff_command(args: argparse.Namespace) -> int:
     return 1 if found else 0
 
 
-def _as_json(d: Difference) -> dict[str, str]:
+def _as_json(d: Difference) -> dict[str, str | bool]:
     return {"operation": d.operation, "kind": d.kind, "where": d.where, "mockbsc": d.ours,
-            "other": d.theirs, "key": d.key}
+            "other": d.theirs, "key": d.key, "breaking": d.breaking}
