@@ -198,3 +198,12 @@ def test_diff_marks_what_can_break_a_client_and_groups_status_only_operations() 
     assert "!  statuses only in other: 201" in grouped
     assert "!  response field 2xx.b" in text
     assert "4 difference(s), 2 of them can break a client" in text
+
+
+def test_the_contract_extra_is_schemathesis_alone() -> None:
+    import tomllib
+
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert [name.split(">")[0] for name in extras["contract"]] == ["schemathesis"]
+    assert "mockbsc[contract]" in extras["test"]

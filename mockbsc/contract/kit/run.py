@@ -119,7 +119,7 @@ def run(options: RunOptions, out: TextIO | None = None) -> int:
     """
     out = out or sys.stdout  # looked up per call: pytest's capsys swaps sys.stdout
     if importlib.util.find_spec("schemathesis") is None:
-        raise ContractKitError("schemathesis is not installed: pip install 'mockbsc[test]'")
+        raise ContractKitError("schemathesis is not installed: pip install 'mockbsc[contract]'")
     token = fetch_token(options.base_url, options.user, options.password)
     operations = len(Contract.load(BSC_CONTRACT).operations)
     print(f"mockbsc contract: {operations} operations of the BSC contract against "
