@@ -131,3 +131,15 @@ def test_fixtures_schema_and_check(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "organisations: needs at least 1 item(s)" in checked
     assert main(["serve", "--fixtures", str(bad)]) == 2  # the same message, before binding
     assert capsys.readouterr().err == checked
+
+
+def test_the_readme_fault_flags_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.delenv("MOCKBSC_FAULTS", raising=False)
+    settings = serve_settings([
+        "--fault", "GET /v1/sims/{iccid} status=503 times=2",
+        "--fault", '{"operation": "getSimsUsingGET", "latency_ms": 200, "latency_max_ms": 900}'])
+    assert settings.faults is not None
+    rules = json.loads(settings.faults)
+    assert [r.get("status") for r in rules] == [503, None]

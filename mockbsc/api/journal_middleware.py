@@ -86,9 +86,9 @@ class JournalMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-            elif message["type"] == "http.response.body" and not message.get("more_body"):
-                # Before the last byte leaves: a client that has its answer finds the call
-                # in the journal (recording after it raced the client's next request).
+                # Before the head leaves: a client that has its answer finds the call in the
+                # journal. Recording at the last body chunk raced it: an answer with
+                # `content-length: 0` is complete for the client once its head is sent.
                 record()
             await send(message)
 
