@@ -7,6 +7,7 @@ click reads the variables itself (`--help` shows each one); `SERVE_FLAGS` is the
 
 from __future__ import annotations
 
+import argparse
 import gc
 import logging
 import os
@@ -114,15 +115,16 @@ def serve_command(fd: int | None, **values: Any) -> int:
     return serve(settings, fd)
 
 
-def settings_from(values: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
-    """Settings of `serve`'s parsed options (click already read each flag's variable), over
-    the settings only a variable sets (MOCKBSC_TOKEN_REUSE, ...), MOCKBSC_USER and
-    MOCKBSC_FAULTS (which --user and --fault add to)."""
-    flagged = {envvar(n) for n in (*SERVE_FLAGS, *SWITCHES)}
-    # click takes an empty variable for an unset one; `MOCKBSC_ADMIN_TOKEN=` must still be
-    # refused (it would leave the control API open), so empty ones go to the checks here.
-    settings = Settings.from_env({k: v for k, v in environ.items()
-                                  if k not in flagged or not v.strip()})
+def settings_from(values: Mapping[str, Any] | argparse.Namespace,
+                  environ: Mapping[str, str]) -> Settings:
+    """Settings of `serve`'s parsed options over `environ`'s `MOCKBSC_*` variables: the
+    settings only a variable sets (MOCKBSC_TOKEN_REUSE, ...), MOCKBSC_USER and MOCKBSC_FAULTS
+    (which --user and --fault add to), and an empty variable, which click takes for an unset
+    one (`MOCKBSC_ADMIN_TOKEN=` must still be refused: it would leave the control API open).
+    """
+    if isinstance(values, argparse.Namespace):
+        values = vars(values)
+    settings = Settings.from_env(environ)
     text: dict[str, str | None] = {n: values.get(n) for n in SERVE_FLAGS}
     for name in SWITCHES:
         if values.get(name) is not None:
@@ -132,6 +134,20 @@ def settings_from(values: Mapping[str, Any], environ: Mapping[str, str]) -> Sett
     if values.get("faults"):
         text["faults"] = _fault_rules(settings.faults, values["faults"])
     return settings.with_text(text)
+
+
+def build_parser() -> _ServeParser:
+    """`build_parser().parse_args(["serve", ...])`: `serve`'s options as a namespace for
+    `settings_from` (the argparse-era spelling, kept for callers of it)."""
+    return _ServeParser()
+
+
+class _ServeParser:
+    def parse_args(self, argv: Sequence[str]) -> argparse.Namespace:
+        if not argv or argv[0] != "serve":
+            raise click.UsageError("only `serve` options can be parsed here")
+        with serve_command.make_context("serve", list(argv[1:])) as ctx:
+            return argparse.Namespace(**ctx.params)
 
 
 def serve_settings(argv: Sequence[str]) -> Settings:

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from mockbsc.api.errors import Envelope, error_response
 
 # the journal shows which calls a fault hit, and why a call was refused
-from mockbsc.api.journal_middleware import FAULT_KEY, REASON_KEY
+from mockbsc.api.journal_middleware import FAULT_KEY, REASON_KEY, RECEIVE_KEY
 from mockbsc.config import settings_of
 from mockbsc.contract.document import Operation
 from mockbsc.domain.access.models import Token
@@ -66,7 +66,8 @@ async def _inflict(request: Request, emulator: Emulator, fault: Fault,
     if fault.latency:
         await anyio.sleep(fault.latency)  # the user's chosen delay, in real time
     if fault.drop:
-        transport = getattr(getattr(request.receive, "__self__", None), "transport", None)
+        receive = request.scope.get(RECEIVE_KEY, request.receive)
+        transport = getattr(getattr(receive, "__self__", None), "transport", None)
         if transport is None:
             raise ConnectionDropped()
         transport.close()

@@ -18,6 +18,8 @@ from mockbsc.domain.platform import Emulator
 ORG_KEY = "mockbsc.org_id"
 FAULT_KEY = "mockbsc.fault"
 REASON_KEY = "mockbsc.reason"  # why the call was refused (api/operation.py sets it)
+RECEIVE_KEY = "mockbsc.receive"  # the server's own receive, under the journal's tap: an
+# injected drop (api/gate.py) closes the connection through its transport
 ACCESS_LOG = logging.getLogger("mockbsc.access")
 
 
@@ -44,6 +46,7 @@ class JournalMiddleware:
         at = emulator.now()
         status = 500
         recorded = False
+        scope[RECEIVE_KEY] = receive
         chunks: list[bytes] = []
         seen = 0  # body bytes received; at most BODY_LIMIT of them are kept
 
