@@ -162,11 +162,12 @@ def mockbsc_token(mockbsc: Emulator) -> BearerToken:
     return issue_token(mockbsc)
 
 
-def pinned_address(host_variable: str, port_variable: str) -> tuple[str, int]:
+def pinned_address(host_variable: str, port_variable: str,
+                   worker: str | None = None) -> tuple[str, int]:
     """(host, port) from two variables (default 127.0.0.1 and 0, a free port).
 
     Under pytest-xdist each worker runs its own server, so a pinned port is a *base*: worker
-    `gwN` listens on port + N (`gw0` on the port itself).
+    `gwN` (`worker`, the session's xdist worker id) listens on port + N (`gw0` on the port).
 
     Raises:
         pytest.UsageError: the port variable is not a port number.
@@ -176,10 +177,15 @@ def pinned_address(host_variable: str, port_variable: str) -> tuple[str, int]:
         port = int(raw)
     except ValueError:
         raise pytest.UsageError(f"{port_variable}={raw!r} is not a port number") from None
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
-    if port and worker.startswith("gw") and worker[2:].isdigit():
+    if port and worker and worker.startswith("gw") and worker[2:].isdigit():
         port += int(worker[2:])
     return os.environ.get(host_variable, "127.0.0.1"), port
+
+
+def _xdist_worker(config: pytest.Config) -> str | None:
+    """This session's pytest-xdist worker id (`gw0`, ...), None outside a worker."""
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else None
 
 
 def _bind_failed(what: str, variable: str, host: str, port: int, exc: OSError) -> str:
@@ -189,14 +195,15 @@ def _bind_failed(what: str, variable: str, host: str, port: int, exc: OSError) -
 
 
 @pytest.fixture(scope="session")
-def mockbsc_listen_address() -> tuple[str, int]:
+def mockbsc_listen_address(request: pytest.FixtureRequest) -> tuple[str, int]:
     """Where the session's live server listens: 127.0.0.1 and a free port.
 
     `MOCKBSC_TEST_HOST`/`MOCKBSC_TEST_PORT` pin it (say, for a client in a container); under
     pytest-xdist worker `gwN` takes `MOCKBSC_TEST_PORT` + N. Not `MOCKBSC_PORT`: that one
     configures `mockbsc serve`, which may be running beside the tests.
     """
-    return pinned_address("MOCKBSC_TEST_HOST", "MOCKBSC_TEST_PORT")
+    return pinned_address("MOCKBSC_TEST_HOST", "MOCKBSC_TEST_PORT",
+                          _xdist_worker(request.config))
 
 
 @pytest.fixture(scope="session")
@@ -229,7 +236,7 @@ def mockbsc_server(mockbsc_server_session: MockBSCServer,
 
 
 @pytest.fixture
-def mockbsc_webhook_receiver() -> Iterator[WebhookReceiver]:
+def mockbsc_webhook_receiver(request: pytest.FixtureRequest) -> Iterator[WebhookReceiver]:
     """A real HTTP endpoint on a free port recording what it receives (`.url`, `.requests`).
 
     `.fail_next(n)` makes it answer 500 to the next n requests; `.wait_for(n)` polls for them.
@@ -238,7 +245,8 @@ def mockbsc_webhook_receiver() -> Iterator[WebhookReceiver]:
     """
     from mockbsc.testing.receiver import WebhookReceiver
 
-    host, port = pinned_address("MOCKBSC_TEST_WEBHOOK_HOST", "MOCKBSC_TEST_WEBHOOK_PORT")
+    host, port = pinned_address("MOCKBSC_TEST_WEBHOOK_HOST", "MOCKBSC_TEST_WEBHOOK_PORT",
+                                _xdist_worker(request.config))
     try:
         receiver = WebhookReceiver(host, port=port)
     except OSError as exc:

@@ -229,15 +229,20 @@ def test_a_pinned_port_is_a_base_under_xdist(pytester: pytest.Pytester,
     from mockbsc.testing.ports import unbound_port_number
 
     port, hook = unbound_port_number(), unbound_port_number()  # the numbers are under test
-    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw2")  # as pytest-xdist sets it in a worker
-    monkeypatch.setenv("MOCKBSC_TEST_PORT", str(port - 2))
-    monkeypatch.setenv("MOCKBSC_TEST_WEBHOOK_PORT", str(hook - 2))
+    monkeypatch.setenv("MOCKBSC_TEST_PORT", str(port))
+    monkeypatch.setenv("MOCKBSC_TEST_WEBHOOK_PORT", str(hook))
     pytester.makepyfile(f"""
-        def test_pinned(mockbsc_server, mockbsc_webhook_receiver):
-            assert mockbsc_server.url == "http://127.0.0.1:{port}"
-            assert mockbsc_webhook_receiver.url == "http://127.0.0.1:{hook}/webhook"
+        import pytest
+
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_pinned(mockbsc_server, mockbsc_webhook_receiver, worker_id, n):
+            offset = int(worker_id[2:])
+            assert mockbsc_server.url == f"http://127.0.0.1:{{{port} + offset}}"
+            assert mockbsc_webhook_receiver.url == f"http://127.0.0.1:{{{hook} + offset}}/webhook"
     """)
-    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+    # Two real xdist workers (the ports after each pinned one must be free: racy by nature)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "-p", "no:randomly"
+                                  ).assert_outcomes(passed=2)
 
 
 def test_a_pinned_port_in_use_says_what_to_do(pytester: pytest.Pytester,
