@@ -75,6 +75,7 @@ class Settings:
     sandbox_ttl: float = 3600.0
     max_sandboxes: int = 200
     log_level: str = "info"
+    access_log: bool = False  # one line per BSC call on stderr (api/journal_middleware.py)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> Settings:
