@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from contracts.harness import operation_id, register_demo_auth
+from contracts.harness import register_demo_auth
 from mockbsc.adapters.fixtures_file import load_scenario
 from mockbsc.api.app import create_app
 from mockbsc.config import Settings
@@ -44,6 +44,8 @@ DOCUMENTED_REJECTIONS: list[tuple[str, str, str, str]] = [
     ("body", r"body\.expiry_date", "pattern", "expiry_date not in ISO 8601 (as 1NCE asks)"),
     ("body", r"body\.udh", "pattern", "udh not a hex string (as 1NCE asks)"),
     ("body", r"body.*", "maxLength", "text fields past mockbsc's size bounds"),
+    ("body", r"body\.\w+", "minimum|maximum",
+     "a number past its Java type (int, long): Jackson cannot bind it"),
     ("body", r"body\.\w+LimitId", "enum",
      "a limit id outside the catalogue GET /v1/sims/{service}/limits offers"),
     ("body", r"body\.iccids", "required|minItems",
@@ -56,6 +58,7 @@ DOCUMENTED_MESSAGES = {
     "payload: ": "an SMS longer than its coding allows, or outside its alphabet",
     "udh: ": "a user data header that leaves no room for the payload",
     "SMS quota exhausted": "no SMS volume left",
+    "productId: product ": "an extension naming a product the catalogue does not have",
 }
 
 EMULATOR = Emulator(Settings(clock="manual", sims=20), load_scenario())

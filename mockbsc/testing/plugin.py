@@ -365,8 +365,8 @@ __all__: list[str] = [
     "mockbsc_settings",
     "mockbsc_token",
     "mockbsc_webhook_receiver",
-    "pytest_addoption",
     "pinned_address",
+    "pytest_addoption",
     "pytest_configure",
     "settings_for",
 ]
