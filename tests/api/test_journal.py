@@ -166,7 +166,7 @@ def test_journal_cuts_a_long_body_and_marks_it(
 
 
 def test_refused_calls_say_why(client: TestClient, auth: dict[str, str], iccid: str) -> None:
-    client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth, json={"payload": 5})
+    client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth, json={"payload": {"text": "hi"}})
     entry = client.get("/_mockbsc/requests", params={"limit": 1}).json()[0]
     assert entry["status"] == 400
     assert "payload" in entry["reason"]
@@ -208,7 +208,7 @@ def test_access_log_has_one_line_per_call_with_why(
     client: TestClient, auth: dict[str, str], iccid: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("INFO", logger="mockbsc.access")
-    client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth, json={"payload": 5})
+    client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth, json={"payload": {"text": "hi"}})
     client.post("/_mockbsc/faults", json={"operation": "getSimsUsingGET", "status": 503})
     client.get(f"{API}/v1/sims", headers=auth)
     lines = [r.getMessage() for r in caplog.records if r.name == "mockbsc.access"]
