@@ -90,10 +90,8 @@ NOT_STATE: dict[str, frozenset[str]] = {
 
 
 # Fields added after version 1 was first written, with defaults (issue 13).
-ADDED_FIELDS: dict[str, tuple[str, ...]] = {
-    "Sim": ("auto_topup",),
-    "Organisation": ("data_limit_id", "sms_mt_limit_id", "sms_mo_limit_id"),
-}
+ADDED_FIELDS: dict[str, tuple[str, ...]] = {"Sim": ("auto_topup",), "Organisation": (
+    "data_limit_id", "sms_mt_limit_id", "sms_mo_limit_id")}
 
 
 class SnapshotError(InvalidRequestError):

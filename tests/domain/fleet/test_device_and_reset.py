@@ -204,7 +204,8 @@ def test_re_enabling_a_sim_records_its_activation_and_the_device_attaches_again(
     events = client.get(f"{API}/v1/sims/{iccid}/events",
                         params={"pageSize": 1000, "sort": "timestamp,id"}, headers=auth).json()
     activation = events["events"][-1]
-    assert (activation["event_type"], activation["iccid"]) == ("SIM activation", iccid)
+    assert (activation["event_type"], activation["iccid"]) == (
+        "Status of SIM changed from 'Deactivated' to 'Activated'", iccid)
     assert activation["description"] == "Status of SIM changed from 'Disabled' to 'Enabled'"
     assert activation["timestamp"][:16] == applied_at[:16]
     # The device comes back only after the re-attach delay (10 s by default), on its own.
