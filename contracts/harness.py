@@ -43,7 +43,7 @@ def operation_id(case: Any) -> str:
     return str(case.operation.definition.raw.get("operationId"))
 
 
-BUSINESS_RULES = ("products: ", "payload: ", "udh: ", "SMS quota exhausted")
+BUSINESS_RULES = ("products: ", "productId: product ", "payload: ", "udh: ", "SMS quota exhausted")
 
 
 def excluded_checks(case: Any) -> list[Any]:

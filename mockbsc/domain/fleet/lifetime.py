@@ -170,7 +170,7 @@ class SimLifetime:
         chosen = dict.fromkeys(iccids)
         for first, last in ranges:
             if (len(first), first) > (len(last), last):
-                raise InvalidRequestError(f"iccid_ranges: from {first} is after to {last}")
+                continue  # an inverted range names no SIM (nothing documents a refusal)
             for iccid in self._sims.iccids_of(org_id):
                 if (len(first), first) <= (len(iccid), iccid) <= (len(last), last):
                     chosen[iccid] = None
