@@ -194,7 +194,7 @@ def _number(body: dict[str, Any], name: str) -> float:
     return int(value) if value.is_integer() else value
 
 
-def _checked(contract_path: Path, operation: str, body: dict[str, Any]) -> dict[str, Any]:
+def _checked(contract_path: str, operation: str, body: dict[str, Any]) -> dict[str, Any]:
     """`body` as the contract's operation would take it, or a 400 naming what is wrong."""
     op = Contract.load(contract_path).operations[operation]
     if op.body_validator is not None:

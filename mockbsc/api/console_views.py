@@ -76,8 +76,7 @@ def fleet(emulator: Emulator, query: FleetQuery) -> dict[str, Any]:
     with emulator.lock:
         orgs = [{"id": o.id, "name": o.name, "sims": emulator.sims.count(o.id),
                  "forward_url": o.sms_forward_url} for o in emulator.orgs.values()]
-        org_id = query.org_id if query.org_id in emulator.orgs else (
-            orgs[0]["id"] if orgs else 0)
+        org_id = query.org_id if query.org_id in emulator.orgs else next(iter(emulator.orgs), 0)
         start = (query.page - 1) * query.page_size
         if not (query.q or query.status or query.attach):
             page = emulator.sims.listing(org_id, query.page, query.page_size, None, None)
@@ -88,7 +87,7 @@ def fleet(emulator: Emulator, query: FleetQuery) -> dict[str, Any]:
                      and _matches(s, needle, query))
             chosen: list[Sim] = []
             total = 0
-            for total, sim in enumerate(found, 1):  # noqa: B007 (the count is the point)
+            for total, sim in enumerate(found, 1):
                 if start < total <= start + query.page_size:
                     chosen.append(sim)
             sims = chosen

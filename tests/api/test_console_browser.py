@@ -41,7 +41,9 @@ def test_fleet_sim_page_attach_and_an_hour_later_delivered(binary: str) -> None:
             browser.evaluate(f"location.href = '/_mockbsc/console/sims/{iccid}'")
             browser.wait_for("document.querySelector('#usage-chart canvas')")  # uPlot drew
             quotas = browser.evaluate("document.querySelector('#quotas').innerText")
-            assert "Data (MB)" in quotas and "SMS" in quotas and "threshold 20 %" in quotas
+            assert "Data (MB)" in quotas
+            assert "SMS" in quotas
+            assert "threshold 20 %" in quotas
             assert browser.evaluate("document.querySelectorAll('#events tr.event').length") > 0
             sms = "document.querySelector('#sms').innerText"
             assert "BUFFERED" in browser.evaluate(sms)
