@@ -9,6 +9,7 @@ one slice; a search scans the organisation's SIMs once (run off the event loop).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +68,18 @@ def _matches(sim: Sim, needle: str, query: FleetQuery) -> bool:
         return False
     if not needle:
         return True
-    return any(needle in value.lower() for value in (
-        sim.iccid, sim.iccid_with_luhn, sim.imsi, sim.msisdn, sim.imei or "", sim.label or ""))
+    label = (sim.label or "").lower()
+    if not needle.isdigit():  # the identities are digits: only a label can match
+        return needle in label
+    return (needle in sim.iccid_with_luhn or needle in sim.iccid or needle in sim.imsi
+            or needle in sim.msisdn or needle in (sim.imei or "") or needle in label)
+
+
+def _by_iccid(emulator: Emulator, needle: str) -> Sim | None:
+    """The SIM whose ICCID (19 digits, or 20 with the Luhn digit) is `needle`."""
+    if not needle.isdigit() or len(needle) not in (19, 20):
+        return None
+    return emulator.sims.find(needle) or emulator.sims.find(needle[:19])
 
 
 def fleet(emulator: Emulator, query: FleetQuery) -> dict[str, Any]:
@@ -83,8 +94,12 @@ def fleet(emulator: Emulator, query: FleetQuery) -> dict[str, Any]:
             sims, total = list(page.items), page.total
         else:
             needle = query.q.lower()
-            found = (s for s in emulator.sims.all() if s.org_id == org_id
-                     and _matches(s, needle, query))
+            found: Iterable[Sim] = (s for s in emulator.sims.all() if s.org_id == org_id
+                                    and _matches(s, needle, query))
+            exact = _by_iccid(emulator, needle)
+            if exact is not None:  # a whole ICCID: no scan
+                found = [exact] if exact.org_id == org_id and _matches(exact, needle,
+                                                                         query) else []
             chosen: list[Sim] = []
             total = 0
             for total, sim in enumerate(found, 1):

@@ -59,7 +59,7 @@ def test_the_fleet_is_paged_on_the_server(client: TestClient, emulator: Emulator
     assert "page=1" in second.text
 
 
-@pytest.mark.parametrize("field", ["iccid", "imsi", "msisdn", "imei", "label"])
+@pytest.mark.parametrize("field", ["iccid", "iccid_with_luhn", "imsi", "msisdn", "imei", "label"])
 def test_the_fleet_search_finds_a_sim_by_any_identity(client: TestClient, emulator: Emulator,
                                                       field: str) -> None:
     sim = next(s for s in emulator.sims.all() if s.org_id == DEMO_ORG and s.imei and s.label)
