@@ -86,7 +86,7 @@ def measure(quick: bool, log: Callable[[str], None]) -> list[Figure]:
     log(f"in-process: {app}")
     return [
         Figure(f"serve start -> first 200 /health (median of {len(runs)})",
-               f"{serve * 1000:.0f} ms", "<= 500 ms", serve <= 0.5,
+               f"{serve * 1000:.0f} ms", "<= 350 ms", serve <= 0.35,
                "runs " + "/".join(f"{r * 1000:.0f}" for r in runs)
                + f"; server CPU {cpu * 1000:.0f} ms"),
         Figure("in-process app per test (Emulator + create_app)", f"{app['warm'] * 1000:.1f} ms",

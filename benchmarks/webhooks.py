@@ -7,8 +7,10 @@
   count over the time from its first to its last request.
 - pending retries: system clock, the forwarding URL at a closed port, so every first
   attempt fails and waits (default back-off: 5 minutes) for its retry. Resident memory
-  before and after 10,000 such deliveries are pending, and `GET /v1/sims/{iccid}` under wrk
-  on that server against an identical one with none pending, in alternating bursts.
+  before and after 10,000 such deliveries are pending (each of those SIMs read once before,
+  so that its seeded history, made at a SIM's first read, is not counted), and
+  `GET /v1/sims/{iccid}` under wrk on that server against an identical one with none
+  pending, in alternating bursts.
 
 Both figures are drawn only from runs whose load was delivered: every MO SMS asked for was
 answered 201 (no socket error, no other status) and became a delivery whose first attempt
@@ -130,7 +132,7 @@ def _deliveries(iccids: list[str], count: int, log: Callable[[str], None]) -> Fi
         raise wrk.InvalidRun(f"the receiver got {got['count']} of {sent} deliveries")
     note = f"{got['count']:,} of {sent:,} delivered by one clock advance in {took:.1f} s"
     return Figure("webhook deliveries/s to a fast local receiver", f"{rate:,.0f}/s",
-                  ">= 1,000/s", rate >= 1000, note)
+                  ">= 2,500/s", rate >= 2500, note)
 
 
 def _pending(iccids: list[str], count: int, duration: float,
@@ -151,6 +153,12 @@ def _compare_pending(server: procs.Server, clean: procs.Server, iccids: list[str
         scripts[s.port] = wrk.lua_script(
             "GET", [f"{API}/v1/sims/{i}" for i in iccids[:2000]], auth)
         wrk.run(s.url, scripts[s.port], 1)
+    # Every SIM about to send an MO SMS is read once first: a SIM's seeded history is made
+    # at its first read (any call does it), and is not what a pending delivery costs.
+    # (All of the attached SIMs: wrk's threads start at offsets across the whole list.)
+    warm = wrk.lua_script("GET", [f"{API}/v1/sims/{i}" for i in iccids],
+                          {"Authorization": f"Bearer {token(server.url)}"}, limit=len(iccids))
+    wrk.run_limited(server.url, warm, len(iccids))
     rss_before = server.rss_mb()
     _, answered = enqueue_mo(server.url, iccids, count)
     sent = await_queued(server.url, answered)
@@ -169,8 +177,9 @@ def _compare_pending(server: procs.Server, clean: procs.Server, iccids: list[str
     each_kb = grown * 1024 / max(sent, 1)
     return [
         Figure(f"{sent:,} pending webhook retries: memory", f"+{grown:.0f} MB",
-               "bounded (<= 16 KB each)", each_kb <= 16,
-               f"{each_kb:.1f} KB each (SMS record + delivery + attempt); RSS {rss_after:.0f} MB"),
+               "<= 2 KB each", each_kb <= 2,
+               f"{each_kb:.1f} KB each (SMS record + delivery + attempt; the SIMs' seeded "
+               f"history was read before); RSS {rss_after:.0f} MB"),
         Figure(f"{sent:,} pending retries: GET /v1/sims/{{iccid}} rps vs none pending",
                f"{kept:.0%}", "unchanged (>= 85%)", kept >= 0.85,
                f"median of {rounds} paired bursts; p99 {p99_clean:.1f} -> {p99_loaded:.1f} ms"),

@@ -25,6 +25,8 @@ SERVE_FLAGS = {
     "update_delay": "seconds until a queued SIM change applies (default 2)",
     "reset_delay": "seconds until a queued connectivity reset runs (default 120)",
     "order_step": "seconds between an order's status steps (default 300)",
+    "bank_transfer_delay": "seconds until a bank-transfer top-up is credited (default 172800, "
+                           "2 days; 0: at once)",
     "sms_delivery_delay": "seconds from attach to SMS delivery (default 3)",
     "sms_forward_url": "URL receiving the default organisation's MO SMS (POST) and delivery "
                        "reports (PATCH)",
@@ -36,6 +38,9 @@ SERVE_FLAGS = {
     "webhook_timeout": "total deadline of one webhook call in seconds (default 5)",
     "webhook_concurrency": "webhook calls in flight at once, at most (default 8)",
     "unknown_sim": "answer to an unknown ICCID on GET /v1/sims/{iccid}: 404 (default) or empty",
+    "strict_requests": "true: take requests only exactly as the contract writes them (no "
+                       "Jackson coercion of \"0\"/\"true\" strings or nulls, no trailing "
+                       "slash); default false, as lenient as the platform",
     "max_body_bytes": "largest accepted request body (default 1048576)",
     "journal_bytes": "memory budget of the request journal in bytes; the oldest calls go "
                      "first (default 16777216)",

@@ -34,6 +34,9 @@ class Settings:
     reset_delay: float = 120.0
     reattach_delay: float = 10.0
     order_step: float = 300.0
+    # A top-up paid by bank transfer (or boleto) is credited this long after it is placed
+    # (1NCE: "2-3 days"); 0 credits at once like a credit card.
+    bank_transfer_delay: float = 172800.0
     sms_delivery_delay: float = 3.0
     # SMS forwarding: the default organisation's URL (beats the fixtures) and the retry
     # schedule of deliveries the receiver does not acknowledge with a 2xx (all in seconds).
@@ -45,6 +48,9 @@ class Settings:
     webhook_timeout: float = 5.0
     webhook_concurrency: int = 8
     unknown_sim: UnknownSimMode = "404"
+    # Off: requests are read as the platform's Spring Boot and Jackson read them (coerced
+    # scalars, null optional fields dropped, a trailing slash); on: as the contract says.
+    strict_requests: bool = False
     tick_interval: float = 0.2
     max_body_bytes: int = 1024 * 1024
     # Hardening (issue 12): the request journal's byte budget (see mockbsc.domain.journal).
@@ -156,7 +162,7 @@ def _check(name: str, value: object) -> None:
 def settings_of(emulator: Any) -> Settings:
     """The full settings of an emulator the app serves.
 
-    The domain types its settings as `PlatformSettings` (the values it reads); the app,
+    The domain types its settings as `PlatformSettings` (`mockbsc.domain.scenario`) (the values it reads); the app,
     the server and the adapters read more of them (ports, limits, the state file).
 
     Raises:

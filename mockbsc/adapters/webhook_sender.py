@@ -1,23 +1,26 @@
 """`HttpSender`: the real webhook sender, pushing SMS forwarder messages to receivers by httpx.
 
-It runs in whichever thread drives deliveries (the app's pump worker or a clock-advance
-request's worker thread), never in the app's event loop and never under the emulator lock.
-Each call has a total deadline, and at most `concurrency` calls are in flight at once across
-all batches.
+It is called from whichever thread drives deliveries (the app's pump worker or a clock-advance
+request's worker thread), never from the app's event loop and never under the emulator lock;
+the calls themselves run on the senders' own event loop thread. Each call has a total
+deadline, and at most `concurrency` calls of a batch are in flight at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
+import threading
 import time
-from collections.abc import Callable, Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
-
-import httpx
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from mockbsc.config import VERSION, Settings
 from mockbsc.domain.sms.outbox import Outcome, Outgoing
+
+if TYPE_CHECKING:
+    import httpx
 
 Renderer = Callable[[Outgoing], bytes]
 """The exact bytes of a delivery's body (the wire format is the API layer's to decide)."""
@@ -33,9 +36,11 @@ class HttpSender:
 
     Every call has a *total* deadline of `timeout` seconds (connect, send, the answer's head
     and up to `MAX_ANSWER_BYTES` of its body): a receiver that answers one byte every two
-    seconds no longer holds a delivery, and the messages queued behind it, for minutes. A
-    batch runs on one small event loop in the calling thread, so the deadline cancels a call
-    wherever it waits.
+    seconds no longer holds a delivery, and the messages queued behind it, for minutes.
+    Batches run on one event loop in a daemon thread shared by every sender of the process,
+    with one client whose connections stay open between batches: a clock move releases its
+    retries one moment at a time, often one attempt per batch, and a new loop, client and
+    connection per batch capped deliveries at about a thousand per second.
     """
 
     def __init__(self, render: Renderer, timeout: float = 5.0, concurrency: int = 8) -> None:
@@ -50,22 +55,18 @@ class HttpSender:
     def send(self, batch: Sequence[Outgoing]) -> list[Outcome]:
         if not batch:
             return []
-        return _run_to_end(self._batch(batch))
+        return asyncio.run_coroutine_threadsafe(self._batch(batch), _shared.loop()).result()
 
     async def _batch(self, batch: Sequence[Outgoing]) -> list[Outcome]:
-        """One event loop and one client (connections kept alive) for the whole batch, at
-        most `concurrency` calls at once, each under its own total deadline."""
+        """At most `concurrency` calls at once, each under its own total deadline."""
+        client = _shared.client()
         slots = asyncio.Semaphore(self.concurrency)
-        # trust_env=False: a proxy from the environment must not swallow calls to localhost.
-        async with httpx.AsyncClient(
-            timeout=self.timeout, trust_env=False,
-            headers={"User-Agent": f"mockbsc/{VERSION} (SMS forwarder)"},
-        ) as client:
-            async def one(sent: Outgoing) -> Outcome:
-                async with slots:
-                    return await self._one(client, sent)
 
-            return list(await asyncio.gather(*(one(sent) for sent in batch)))
+        async def one(sent: Outgoing) -> Outcome:
+            async with slots:
+                return await self._one(client, sent)
+
+        return list(await asyncio.gather(*(one(sent) for sent in batch)))
 
     async def _one(self, client: httpx.AsyncClient, sent: Outgoing) -> Outcome:
         body = self.render(sent)
@@ -73,6 +74,8 @@ class HttpSender:
         try:
             status = await self._call(client, sent, body)
         except Exception as exc:  # refused, timeout, DNS, bad URL: the receiver's problem
+            import httpx
+
             # By name too: httpcore's own ReadTimeout may escape httpx's mapping.
             if isinstance(exc, httpx.TimeoutException | TimeoutError) \
                     or "Timeout" in type(exc).__name__:
@@ -83,7 +86,7 @@ class HttpSender:
 
     async def _call(self, client: httpx.AsyncClient, sent: Outgoing, body: bytes) -> int:
         async with asyncio.timeout(self.timeout), client.stream(
-                sent.method, sent.url, content=body,
+                sent.method, sent.url, content=body, timeout=self.timeout,
                 headers={"Content-Type": "application/json"}) as response:
             read = 0
             async for chunk in response.aiter_raw():
@@ -93,18 +96,56 @@ class HttpSender:
             return response.status_code
 
 
-T = TypeVar("T")
+class _Shared:
+    """The senders' event loop (uvloop, which comes with mockbsc) in a daemon thread, and
+    the one client used on it; made on first use, and again in a forked child."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._client: httpx.AsyncClient | None = None
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._thread is None or not self._thread.is_alive():
+                try:
+                    import uvloop
+
+                    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+                except ImportError:  # pragma: no cover - a dependency (uvicorn[standard])
+                    loop = asyncio.new_event_loop()
+                self._loop, self._client = loop, None
+                self._thread = threading.Thread(target=loop.run_forever, daemon=True,
+                                                name="mockbsc-webhooks")
+                self._thread.start()
+            return self._loop
+
+    def client(self) -> httpx.AsyncClient:
+        """The loop's client (called on that loop only)."""
+        if self._client is None:
+            import httpx  # here: importing it costs a server's start-up about 0.1 s
+
+            # trust_env=False: a proxy from the environment must not swallow calls to
+            # localhost.
+            self._client = httpx.AsyncClient(
+                trust_env=False, headers={"User-Agent": f"mockbsc/{VERSION} (SMS forwarder)"})
+        return self._client
+
+    def close(self) -> None:
+        """At exit: close the client's kept-alive connections on their loop, stop the loop."""
+        with self._lock:
+            loop, client = self._loop, self._client
+            if loop is None or self._thread is None or not self._thread.is_alive():
+                return
+        if client is not None:
+            with contextlib.suppress(Exception):
+                asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(timeout=2)
+        loop.call_soon_threadsafe(loop.stop)
 
 
-def _run_to_end(call: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run(call)`, in a helper thread when this one already runs a loop (a test
-    that moves the clock from inside an async test)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(call)
-    with ThreadPoolExecutor(1, thread_name_prefix="mockbsc-webhook") as pool:
-        return pool.submit(asyncio.run, call).result()
+_shared = _Shared()
+atexit.register(_shared.close)
 
 
 def _since(started: float) -> float:

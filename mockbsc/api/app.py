@@ -19,16 +19,18 @@ from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
+from starlette.types import Receive, Scope, Send
 
 from mockbsc.adapters.fixtures_file import label_words, load_scenario
 from mockbsc.api.browser_guard import BrowserGuard
 from mockbsc.api.console import console_routes
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.explorer import explorer_routes
-from mockbsc.api.gate import ConnectionDropped
+from mockbsc.api.gate import Dropped
 from mockbsc.api.journal_middleware import JournalMiddleware
 from mockbsc.api.operation import Endpoint, Handler, build_endpoint, get_emulator
 from mockbsc.api.router import PrefixRouter
@@ -41,6 +43,7 @@ from mockbsc.contract.document import BSC_CONTRACT, CONTROL_CONTRACT, Contract
 from mockbsc.domain.platform import Emulator
 
 LOG = logging.getLogger(__name__)
+GZIP_MINIMUM = 1  # bytes: an empty action answer stays `Content-Length: 0`, as recorded
 
 
 def build_emulator(settings: Settings | None = None) -> Emulator:
@@ -70,8 +73,26 @@ def contract_routes(contract: Contract, handlers: Mapping[str, Handler],
             raise LookupError(f"operation {op.id} has no handler")
         endpoint = build_endpoint(op, handler, envelope_of.get(op.id, "api"), base)
         path = route_path(op.path, [o.path for o in contract.operations.values()])
-        routes.append(Route(base + path, endpoint, methods=[op.method], name=op.id))
+        routes.append(Route(base + path, AsgiEndpoint(endpoint), methods=[op.method],
+                            name=op.id))
     return routes
+
+
+class AsgiEndpoint:
+    """An endpoint as a plain ASGI app, so that Starlette's `Route` calls it directly.
+
+    A function endpoint gets Starlette's `request_response` wrapper, which adds a second
+    exception-handling layer per request; ours catches everything itself but an injected
+    dropped connection, and the app's `ExceptionMiddleware` still sees whatever escapes.
+    """
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+        self.__name__ = endpoint.__name__
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
 
 
 class _NotLiteral(Convertor[str]):
@@ -138,6 +159,11 @@ def create_app(emulator: Emulator | None = None, *, sandboxes: SandboxRegistry |
             settings_of(emulator).sandbox_ttl, settings_of(emulator).max_sandboxes)
         registry.build_app = lambda sandboxed: create_app(sandboxed, root=False)
         middleware.insert(0, Middleware(SandboxDispatch, registry=registry))
+        # Outermost gzip, as the platform's gateway compresses what the client accepts (S4:
+        # every non-empty body, even 135 bytes); the journal and the durable commit see plain
+        # bodies. Only the root app has it, so a sandbox's answer is not compressed twice.
+        middleware.insert(0, Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM,
+                                        compresslevel=6))
     persister = None
     if settings_of(emulator).state_file:  # restore now; answers wait for their commit
         from mockbsc.adapters.persister import open_state_file
@@ -164,7 +190,7 @@ def create_app(emulator: Emulator | None = None, *, sandboxes: SandboxRegistry |
                    405: f"Method {request.method} is not allowed on {request.url.path}"}.get(
             status, "Internal Server Error")
         current = get_emulator(request)  # the live server may have swapped it in a reset
-        if status == 500 and not isinstance(exc, ConnectionDropped):  # dropped on purpose
+        if status == 500 and not isinstance(exc, Dropped):  # dropped on purpose
             current.errors.append(exc)
         headers = {"Allow": _allowed_methods(request)} if status == 405 else None
         return error_response(envelope, status, message, path=request.url.path,

@@ -16,13 +16,16 @@ from typing import Literal
 
 from starlette.responses import Response
 
-from mockbsc.api.responses import json_response
+from mockbsc.api.responses import gateway_json_response, json_response
 from mockbsc.api.serialize import timestamp
 from mockbsc.contract.document import Violation
 
 Envelope = Literal["auth", "api", "control"]
 
 AUTH_CODES = {400: "BodyValidationError", 403: "ApiAccessDenied", 413: "BodyValidationError"}
+# S1's documented 400 body of a top-up with an unknown `payment_method`: clients read its
+# `message`, so the Spring body carries exactly this message (the rule stays in `errors`).
+PAYMENT_METHOD_INVALID = "Payment method used is not valid."
 
 
 def reason(status: int) -> str:
@@ -53,12 +56,16 @@ def error_response(
             "errorCode": code or AUTH_CODES.get(status, "BodyValidationError"),
             "message": message,
         }
-        return json_response(body, status, headers, media_type="application/json")
+        if headers:
+            return json_response(body, status, headers, media_type="application/json")
+        return gateway_json_response(body, status)
     if envelope == "control":
         body = {"error": code or reason(status).replace(" ", ""), "message": message}
         if details:
             body["errors"] = details
         return json_response(body, status, headers, media_type="application/json")
+    if any(v.location == "query" and v.name == "payment_method" for v in violations):
+        message = PAYMENT_METHOD_INVALID
     body = {
         "timestamp": timestamp(now),
         "status": status,

@@ -11,10 +11,12 @@ from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockbsc.domain.journal import JournalEntry
+from mockbsc.domain.journal import FIELD_LIMIT, JournalEntry
 from mockbsc.domain.platform import Emulator
 
 ORG_KEY = "mockbsc.org_id"
+_FIELDS = ("at", "method", "path", "query", "operation", "status", "duration_ms", "org_id",
+           "fault")
 FAULT_KEY = "mockbsc.fault"
 
 
@@ -46,17 +48,16 @@ class JournalMiddleware:
                 return
             recorded = True
             route = scope.get("route")
-            emulator.journal.record(JournalEntry.bounded(
-                at=at,
-                method=str(scope["method"]),
-                path=str(scope["path"]),
-                query=bytes(scope.get("query_string", b"")).decode("latin-1"),
-                operation=getattr(route, "name", None),
-                status=status,
-                duration_ms=(time.perf_counter() - started) * 1000,
-                org_id=scope.get(ORG_KEY),
-                fault=scope.get(FAULT_KEY),
-            ))
+            path = str(scope["path"])
+            query = bytes(scope.get("query_string", b"")).decode("latin-1")
+            fields = (at, str(scope["method"]), path, query, getattr(route, "name", None),
+                      status, (time.perf_counter() - started) * 1000, scope.get(ORG_KEY),
+                      scope.get(FAULT_KEY))
+            if len(path) > FIELD_LIMIT or len(query) > FIELD_LIMIT:
+                entry = JournalEntry.bounded(**dict(zip(_FIELDS, fields, strict=True)))
+            else:  # the usual case, without building keyword arguments
+                entry = JournalEntry(*fields)
+            emulator.journal.record(entry)
 
         async def watch(message: Message) -> None:
             nonlocal status

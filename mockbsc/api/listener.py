@@ -7,7 +7,9 @@ forever (issue 12). `guarded_protocol()` wraps uvicorn's HTTP protocol class wit
 * the request head must arrive within `header_timeout` seconds of the connection opening or
   of the previous response (else 408, or a silent close if nothing came);
 * at most `max_connections` connections are open; the next one is answered 503 and closed;
-* malformed HTTP gets a JSON 400 (uvicorn answers plain text).
+* malformed HTTP gets a JSON 400 (uvicorn answers plain text), and so does a request head
+  larger than `MAX_HEAD_BYTES`: h11 refuses one by itself, httptools (the default since
+  uvicorn comes with its `standard` extras) would read it until the header deadline.
 
 The wrapper uses only what both of uvicorn's protocols (h11 and httptools) have:
 `connection_made`, `data_received`, `on_response_complete`, `connection_lost`,
@@ -22,6 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from mockbsc.api.errors import raw_error
 from mockbsc.config import Settings
+
+MAX_HEAD_BYTES = 16 * 1024
+"""h11's limit on a request head, kept with httptools (Tomcat, under Spring Boot, allows 8 KiB
+of headers and answers 400 beyond)."""
 
 if TYPE_CHECKING:
     import uvicorn
@@ -50,6 +56,7 @@ def guarded_protocol(settings: Settings,
     class Guarded(parent):  # type: ignore[misc]
         _deadline: asyncio.TimerHandle | None = None
         _partial = False
+        _head_bytes = 0
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
@@ -64,8 +71,13 @@ def guarded_protocol(settings: Settings,
             super().data_received(data)
             if self._head_done():
                 self._disarm()
-            else:
+                self._head_bytes = 0
+            elif not self.transport.is_closing():
                 self._partial = True
+                self._head_bytes += len(data)
+                if self._head_bytes > MAX_HEAD_BYTES:
+                    self.send_400_response(f"request head is larger than {MAX_HEAD_BYTES} "
+                                           "bytes")
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -88,6 +100,7 @@ def guarded_protocol(settings: Settings,
         def _arm(self) -> None:
             self._disarm()
             self._partial = False
+            self._head_bytes = 0
             self._deadline = self.loop.call_later(header_timeout, self._expire)
 
         def _disarm(self) -> None:

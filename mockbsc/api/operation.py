@@ -22,10 +22,11 @@ from starlette.responses import Response
 
 from mockbsc.api.browser_guard import checked_host
 from mockbsc.api.errors import Envelope, error_response
-from mockbsc.api.gate import ConnectionDropped, admit, check_admin
+from mockbsc.api.gate import Dropped, admit, check_admin
 from mockbsc.api.numbers import NonFinite, non_finite_violations, take_seen
 from mockbsc.config import settings_of
-from mockbsc.contract.document import ContractViolation, Operation, Violation, violations_of
+from mockbsc.contract.document import ContractViolation, Operation, Violation
+from mockbsc.contract.validation import accept
 from mockbsc.domain.access.models import Token
 from mockbsc.domain.errors import DomainError, UnauthorizedError
 from mockbsc.domain.platform import Emulator
@@ -128,7 +129,8 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
     async def endpoint(request: Request) -> Response:
         emulator = get_emulator(request)
         try:
-            if emulator.work_due():  # due jobs (e.g. shipping an order) run off the loop
+            if emulator.work_due() and emulator.run_light_due():
+                # what is left (e.g. shipping an order) runs off the loop
                 await anyio.to_thread.run_sync(emulator.run_due)
             token = _authenticate(request, emulator, op)
             if token is not None:  # for the request journal (api/journal.py)
@@ -139,11 +141,13 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
                     return refused
             raw = await _read_body(request, BODY_LIMITS.get(op.id,
                                                             settings_of(emulator).max_body_bytes))
+            # Jackson's leniency is the platform's; mockbsc's own control API stays exact.
+            lenient = envelope != "control" and not settings_of(emulator).strict_requests
             if len(raw) > OFFLOAD_BYTES:  # big bodies are parsed and checked off the loop
                 body, path, query = await anyio.to_thread.run_sync(
-                    _parse_and_validate, op, request, raw)
+                    _parse_and_validate, op, request, raw, lenient)
             else:
-                body, path, query = _parse_and_validate(op, request, raw)
+                body, path, query = _parse_and_validate(op, request, raw, lenient)
             call = Call(request, emulator, op, path, query, body, token, api_base)
             if offload:
                 return await anyio.to_thread.run_sync(handler, call)
@@ -161,7 +165,7 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
                 return _error(request, emulator, envelope, 400, "Content-Type not supported",
                               code="UnsupportedContentTypeError")
             return _error(request, emulator, envelope, 415, str(exc))
-        except ConnectionDropped:
+        except Dropped:
             raise  # an injected fault: no answer at all (api/gate.py)
         except Exception as exc:  # an emulator bug: answer 500, and make tests fail on it
             LOG.exception("unexpected error in %s", op.id)
@@ -207,11 +211,10 @@ OFFLOAD_BYTES = 64 * 1024
 body never holds the event loop while other clients, `/health` included, wait (issue 12)."""
 
 
-def _parse_and_validate(op: Operation, request: Request, raw: bytes
+def _parse_and_validate(op: Operation, request: Request, raw: bytes, lenient: bool = True
                         ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     present, body = _parse_body(op, request, raw)
-    path, query = _validate(op, request, body, present)
-    return body, path, query
+    return _validate(op, request, body, present, lenient)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
@@ -289,8 +292,10 @@ def _json_number(text: str) -> float | int | NonFinite:
 
 
 def _validate(
-    op: Operation, request: Request, body: Any, present: bool
-) -> tuple[dict[str, Any], dict[str, Any]]:
+    op: Operation, request: Request, body: Any, present: bool, lenient: bool
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """(body, path parameters, query parameters) as the handler gets them, coerced as Spring
+    and Jackson would when `lenient` (`mockbsc.contract.coerce`); every broken rule raises."""
     problems: list[Violation] = []
     path: dict[str, Any] = {}
     query: dict[str, Any] = {}
@@ -301,6 +306,8 @@ def _validate(
             text = request.query_params.get(param.name)
         else:
             continue
+        if text == "" and lenient and param.location == "query" and param.convert is not str:
+            text = None  # Spring: an empty number or boolean is "not given" (the default)
         if text is None:
             if param.required:
                 problems.append(Violation(param.location, param.name, "required",
@@ -308,14 +315,15 @@ def _validate(
             elif param.default is not None:
                 query[param.name] = param.default
             continue
-        value = param.convert(text)
-        found = violations_of(param.validator, value, param.location, param.name)
+        value, found = accept(param.validator, param.convert(text), param.location, param.name,
+                              lenient)
         problems.extend(found)
         (path if param.location == "path" else query)[param.name] = value
     if present and op.body_validator is not None and _media_type(request) != (
         "application/x-www-form-urlencoded"
     ):
-        problems.extend(violations_of(op.body_validator, body, "body", "body"))
+        body, found = accept(op.body_validator, body, "body", "body", lenient)
+        problems.extend(found)
     if problems:
         raise ContractViolation(problems)
-    return path, query
+    return body, path, query

@@ -6,7 +6,8 @@ operation, so the contract and the code cannot drift apart.
 
 from __future__ import annotations
 
-from mockbsc.api.handlers import control, faults, orders, sandboxes, sims, sms, state, tokens
+from mockbsc.api.handlers import (control, faults, nce, orders, sandboxes, sims, sms, state,
+                                     tokens)
 from mockbsc.api.operation import Handler
 
 BSC_HANDLERS: dict[str, Handler] = {
@@ -32,6 +33,13 @@ BSC_HANDLERS: dict[str, Handler] = {
     "sendSmsToSimUsingPOST": sms.send_sms,
     "getSmsOfSimUsingGET": sms.get_sms,
     "cancelSmsForSimUsingDELETE": sms.cancel_sms,
+    # the 1NCE platform's operations (x-platform: 1nce)
+    "getLimitsUsingGET": nce.get_limits,
+    "setLimitsUsingPOST": nce.set_limits,
+    "getSelectableLimitsUsingGET": nce.get_selectable_limits,
+    "autoTopupUsingPOST": nce.auto_topup,
+    "extendSimsUsingPOST": nce.extend_sims,
+    "simTransferUsingPOST": nce.sim_transfer,
 }
 
 CONTROL_HANDLERS: dict[str, Handler] = {

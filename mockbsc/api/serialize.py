@@ -6,9 +6,11 @@ Fields without a value are left out, never sent as null (the platform's Jackson 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from mockbsc.domain.fleet.limits import LimitOption
 from mockbsc.domain.fleet.models import (
     PEAK_THROUGHPUT,
     QUOTA_DESCRIPTIONS,
@@ -130,7 +132,7 @@ def status(s: Sim, now: datetime) -> JSON:
             "apn": "iot.telekom.net",
             "created": local_time(device.session_started),
             "duration": str(int((now - device.session_started).total_seconds())),
-            "rat_type": {"rat_type_id": _RAT_IDS.get(device.rat, "6"), "description": device.rat},
+            "rat_type": rat_type(device.rat),
             "mcc": net.mcc,
             "mnc": net.mnc,
             "lac": str(device.lac),
@@ -141,7 +143,16 @@ def status(s: Sim, now: datetime) -> JSON:
                     "services": services})
 
 
-_RAT_IDS = {"2G": "2", "3G": "1", "4G": "6", "LTE-M": "8", "NB-IoT": "9"}
+# 1NCE's `rat_type.description` enum (S1) with the 3GPP TS 29.274 RAT Type ids (S1's example
+# pairs "2" with "2G": GERAN). LTE-M (Cat-M1) is E-UTRAN and not in 1NCE's enum: the platform
+# reports it as 4G.
+RAT_TYPES = {"2G": ("2", "2G"), "3G": ("1", "3G"), "4G": ("6", "4G"), "LTE-M": ("6", "4G"),
+             "NB-IoT": ("8", "NB-IoT"), "5G": ("10", "5G")}
+
+
+def rat_type(rat: str) -> JSON:
+    rat_id, description = RAT_TYPES.get(rat, RAT_TYPES["4G"])
+    return {"rat_type_id": rat_id, "description": description}
 
 
 def connectivity(s: Sim, now: datetime, subscriber: bool, ussd: bool) -> JSON:
@@ -234,6 +245,14 @@ def sms(m: Sms) -> JSON:
         "source_address_type": {"id": int(m.source_address_type),
                                 "description": m.source_address_type.description},
     })
+
+
+_LIMIT_KEYS = {"data": "data", "smsMT": "smsMt", "smsMO": "smsMo"}  # S1 `Values_for_Limits`
+
+
+def limits(chosen: Mapping[str, LimitOption]) -> JSON:
+    return {_LIMIT_KEYS[service]: {"id": o.id, "limit": o.limit, "unit": o.unit}
+            for service, o in chosen.items()}
 
 
 def order(o: Order, base_url: str) -> JSON:

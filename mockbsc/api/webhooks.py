@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 from mockbsc.adapters.webhook_sender import HttpSender
+from mockbsc.api.responses import encode
 from mockbsc.api.serialize import webhook_body
 from mockbsc.config import settings_of
 from mockbsc.domain.platform import Emulator
@@ -13,8 +12,7 @@ from mockbsc.domain.sms.outbox import Outgoing
 
 def render(sent: Outgoing) -> bytes:
     """The exact bytes of a delivery's body: the same for every retry."""
-    return json.dumps(webhook_body(sent.message), ensure_ascii=False,
-                      separators=(",", ":")).encode()
+    return encode(webhook_body(sent.message))
 
 
 def ensure_sender(emulator: Emulator) -> Emulator:

@@ -1,16 +1,14 @@
 """The OpenAPI contracts: loaded once, indexed by operationId, and used to validate requests.
 
-Validators are compiled at start-up. Parameters arrive as text and are converted to the
-schema's type before validation, so `pageSize=abc` and `pageSize=500` both get a 400 that names
-`pageSize` and the rule it broke.
+Each schema is compiled by `jsonschema-rs` once, when a request first needs it. Parameters
+arrive as text and are converted to the schema's type before validation, so `pageSize=abc`
+and `pageSize=500` both get a 400 that names `pageSize` and the rule it broke.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
-import itertools
 import json
 import marshal
 import os
@@ -20,18 +18,15 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import quote
 
+import jsonschema_rs
 import yaml
 
 from mockbsc.adapters import cache
-from mockbsc.contract.fastcheck import Check, compile_check, ecma_regex
 
-if TYPE_CHECKING:  # imported when first needed: ~60 ms of start-up, and valid requests
-    from jsonschema import Draft202012Validator  # never need it (see mockbsc.contract.fastcheck)
-    from jsonschema.exceptions import ValidationError
-    from referencing import Registry
-
+_URN = "urn:contract"
 BSC_CONTRACT = "bsc-openapi.yaml"
 CONTROL_CONTRACT = "control-openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
@@ -76,48 +71,58 @@ def contract_path(name: str, explicit: str | Path | None = None) -> Path:
 
 
 class SchemaValidator:
-    """A schema's `jsonschema` validator plus its fast exact predicate.
+    """One schema of the contract, compiled by `jsonschema-rs` once, on first use.
 
-    `accepts` (see `mockbsc.contract.fastcheck`) answers valid requests without `jsonschema`;
-    it is None when the schema uses a keyword the fast path does not decide, and then only
-    `jsonschema` runs. Errors always come from `jsonschema`, so messages do not depend on the
-    fast path.
-    The `jsonschema` validator is built on first use.
+    `is_valid` is the fast path every request takes (a fraction of a microsecond for a SIM
+    `PUT` body). Only a request that fails it pays for errors: `jsonschema-rs` builds every
+    error of a call at once, so `iter_errors` checks a top-level array item by item and stops
+    as soon as the caller has enough (a 10,000-item list with a bad field in each item must
+    not build 10,000 errors, issue 12).
     """
 
-    __slots__ = ("_contract", "_pointer", "_validator", "accepts", "sizes")
+    __slots__ = ("_contract", "_items", "_pointer", "_validator", "schema")
 
     def __init__(self, contract: Contract, pointer: str) -> None:
         self._contract = contract
         self._pointer = pointer
-        self._validator: Draft202012Validator | None = None
-        self.accepts: Check | None = compile_check({"$ref": "#" + pointer}, contract.lookup)
-        self.sizes = _size_limits(contract.lookup("#" + pointer), contract.lookup)
+        self._validator: jsonschema_rs.Validator | None = None
+        self._items: SchemaValidator | bool | None = False  # False: not looked up yet
+        self.schema: Any = contract.lookup("#" + pointer)
 
     @property
-    def jsonschema(self) -> Draft202012Validator:
+    def compiled(self) -> jsonschema_rs.Validator:
         if self._validator is None:
-            self._validator = full_match_validator()(
-                {"$ref": f"urn:contract#{self._pointer}"}, registry=self._contract.registry
-            )
+            self._validator = self._contract.compiled(self._pointer)
         return self._validator
 
-    def iter_errors(self, instance: Any) -> Iterator[ValidationError]:
-        return self.jsonschema.iter_errors(instance)  # type: ignore[no-any-return]
+    def is_valid(self, instance: Any) -> bool:
+        return self.compiled.is_valid(instance)
 
+    def iter_errors(self, instance: Any) -> Iterator[tuple[list[str | int], Any]]:
+        """(path within `instance`, `jsonschema_rs.ValidationError`) of each broken rule."""
+        items = self._item_validator()
+        found = False
+        if items is not None and isinstance(instance, list):
+            for index, item in enumerate(instance):
+                if not items.is_valid(item):
+                    for path, error in items.iter_errors(item):
+                        found = True
+                        yield [index, *path], error
+        if not found:  # the array's own rules, or a schema that is not an array of items
+            for error in self.compiled.iter_errors(instance):
+                yield list(error.instance_path), error
 
-@functools.cache
-def full_match_validator() -> Any:
-    """`Draft202012Validator` whose `pattern` keyword uses JSON Schema's anchors (`$` is the
-    end of the string), the same dialect as the fast path (`fastcheck.ecma_regex`)."""
-    from jsonschema import Draft202012Validator, validators
-    from jsonschema.exceptions import ValidationError
+    def lookup(self, ref: str) -> Any:
+        return self._contract.lookup(ref)
 
-    def pattern(validator: Any, expected: str, instance: Any, schema: Any) -> Iterator[Any]:
-        if validator.is_type(instance, "string") and not ecma_regex(expected).search(instance):
-            yield ValidationError(f"{instance!r} does not match {expected!r}")
-
-    return validators.extend(Draft202012Validator, {"pattern": pattern})
+    def _item_validator(self) -> SchemaValidator | None:
+        if self._items is False:
+            pointer = self._contract.target(self._pointer)
+            node = self._contract.lookup("#" + pointer)
+            self._items = (SchemaValidator(self._contract, pointer + "/items")
+                           if isinstance(node, Mapping) and isinstance(node.get("items"),
+                                                                       Mapping) else None)
+        return self._items if isinstance(self._items, SchemaValidator) else None
 
 
 def _parse(path: Path) -> dict[str, Any]:
@@ -193,6 +198,7 @@ class Contract:
 
     def __init__(self, document: dict[str, Any]) -> None:
         self.document = document
+        self._compiled: dict[str, jsonschema_rs.Validator] = {}
         self.operations: dict[str, Operation] = {}
         for path, item in document.get("paths", {}).items():
             for method in HTTP_METHODS:
@@ -215,14 +221,31 @@ class Contract:
         return loaded
 
     @cached_property
-    def registry(self) -> Registry[Any]:
-        """The document as a `referencing` resource, for the `jsonschema` validators."""
-        from referencing import Registry, Resource
-        from referencing.jsonschema import DRAFT202012
+    def registry(self) -> jsonschema_rs.Registry:
+        """The document as one `jsonschema-rs` resource: every validator resolves its
+        `$ref`s in it (`urn:contract#/components/schemas/Sim`)."""
+        return jsonschema_rs.Registry([(_URN, self.document)])
 
-        resource = Resource.from_contents(self.document, default_specification=DRAFT202012)
-        registry: Registry[Any] = Registry().with_resource("urn:contract", resource)
-        return registry
+    def compiled(self, pointer: str) -> jsonschema_rs.Validator:
+        """The validator of the schema at `pointer`, compiled once per contract and schema
+        (a parameter `$ref`'d by twenty operations shares one)."""
+        pointer = self.target(pointer)
+        validator = self._compiled.get(pointer)
+        if validator is None:
+            validator = self._compiled[pointer] = jsonschema_rs.validator_for(
+                {"$ref": _URN + "#" + quote(pointer, safe="/~")}, registry=self.registry,
+                validate_formats=False)  # `format` is an annotation here, as in OpenAPI
+        return validator
+
+    def target(self, pointer: str) -> str:
+        """`pointer` with the `$ref`s that make up a whole schema followed to their target."""
+        for _ in range(16):
+            node = self.lookup("#" + pointer)
+            ref = node.get("$ref") if isinstance(node, Mapping) else None
+            if not (isinstance(ref, str) and ref.startswith("#/") and len(node) == 1):
+                break
+            pointer = ref[1:]
+        return pointer
 
     @cached_property
     def json_bytes(self) -> bytes:
@@ -316,71 +339,9 @@ def _to_number(text: str) -> float | str:
 
 
 def _to_bool(text: str) -> bool | str:
-    return {"true": True, "false": False}.get(text.lower(), text)
+    """Spring's `StringToBooleanConverter`: true/on/yes/1 and false/off/no/0, any case."""
+    return _BOOLEANS.get(text.lower(), text)
 
 
-MAX_VIOLATIONS = 20
-"""Validation stops at this many broken rules: a 200,000-item array must not build 200,000
-errors (issue 12); the 400 names the first ones and says how many more it did not list."""
-
-_SIZE_RULES = {"maxItems": (list, "items"), "maxLength": (str, "characters"),
-               "maxProperties": (dict, "properties")}
-
-
-def _size_limits(schema: Any, resolve: Callable[[str], Any],
-                 depth: int = 0) -> tuple[tuple[str, int], ...]:
-    """The top-level size limits (`maxItems`, `maxLength`, `maxProperties`) of a schema,
-    following `$ref` and `allOf`: checked before any content, so an oversized body is
-    refused in microseconds, not after validating every item."""
-    if not isinstance(schema, Mapping) or depth > 8:
-        return ()
-    found = tuple((k, int(v)) for k, v in schema.items()
-                  if k in _SIZE_RULES and isinstance(v, int))
-    ref = schema.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/"):
-        found += _size_limits(resolve(ref), resolve, depth + 1)
-    for sub in schema.get("allOf", ()):
-        found += _size_limits(sub, resolve, depth + 1)
-    return found
-
-
-def _oversized(validator: SchemaValidator, instance: Any, location: str,
-               name: str) -> Violation | None:
-    for rule, limit in validator.sizes:
-        kind, unit = _SIZE_RULES[rule]
-        if isinstance(instance, kind) and len(instance) > limit:
-            return Violation(location, name, rule,
-                             f"{name}: has {len(instance)} {unit}, more than the maximum "
-                             f"of {limit}")
-    return None
-
-
-def violations_of(
-    validator: SchemaValidator, instance: Any, location: str, name: str
-) -> list[Violation]:
-    """The first `MAX_VIOLATIONS` rules `instance` breaks, each with the dotted name of the
-    offending field; sizes are checked before contents."""
-    if validator.accepts is not None and validator.accepts(instance):
-        return []
-    oversized = _oversized(validator, instance, location, name)
-    if oversized is not None:
-        return [oversized]
-    found: list[Violation] = []
-    errors: list[ValidationError] = sorted(
-        itertools.islice(validator.iter_errors(instance), MAX_VIOLATIONS),
-        key=lambda e: list(map(str, e.absolute_path)),
-    )
-    for error in errors:
-        field_name = name + "".join(
-            f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path
-        )
-        if error.validator == "required" and isinstance(error.instance, dict):
-            missing = [p for p in error.validator_value if p not in error.instance]
-            field_name = f"{field_name}.{missing[0]}" if missing else field_name
-        found.append(Violation(location, field_name, str(error.validator),
-                               f"{field_name}: {_short(error.message)}"))
-    return found
-
-
-def _short(message: str) -> str:
-    return message if len(message) <= 300 else message[:297] + "..."
+_BOOLEANS = {"true": True, "on": True, "yes": True, "1": True,
+             "false": False, "off": False, "no": False, "0": False}

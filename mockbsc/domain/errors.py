@@ -48,6 +48,13 @@ class ConflictError(DomainError):
     code = "Conflict"
 
 
+class ExpiredSimError(DomainError):
+    """S1's 422 on the SIM operations: the SIM's lifetime ended; only an extension helps."""
+
+    status = 422
+    code = "UnprocessableEntity"
+
+
 class ClockError(ConflictError):
     """Time may only move forward: queued jobs must never run twice or out of order."""
 

@@ -10,8 +10,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from mockbsc.domain.errors import InvalidRequestError
-
 T = TypeVar("T")
 
 
@@ -26,7 +24,9 @@ class Page(Generic[T]):
 
     @property
     def total_pages(self) -> int:
-        return -(-self.total // self.page_size) if self.total else 0
+        """At least 1: an empty listing is one empty page, so that a client looping
+        `while currentPage != totalPages` (1NCE's own onboarding code) ends."""
+        return max(1, -(-self.total // self.page_size))
 
 
 def paginate(items: Sequence[T], page: int, page_size: int) -> Page[T]:
@@ -35,7 +35,9 @@ def paginate(items: Sequence[T], page: int, page_size: int) -> Page[T]:
 
 
 def parse_sort(sort: str | None, allowed: Iterable[str]) -> list[tuple[str, bool]]:
-    """`"-imei,ip_address"` -> [("imei", True), ("ip_address", False)] (True = descending)."""
+    """`"-imei,ip_address"` -> [("imei", True), ("ip_address", False)] (True = descending);
+    keys not in `allowed` are left out, as the platform ignores them (1NCE's own example
+    sorts SMS by `status,ip_address`)."""
     keys: list[tuple[str, bool]] = []
     allowed_set = set(allowed)
     for part in (sort or "").split(","):
@@ -44,7 +46,6 @@ def parse_sort(sort: str | None, allowed: Iterable[str]) -> list[tuple[str, bool
             continue
         descending = part.startswith("-")
         name = part.lstrip("-+")
-        if name not in allowed_set:
-            raise InvalidRequestError(f"sort: unknown field '{name}'")
-        keys.append((name, descending))
+        if name in allowed_set:  # the platform ignores keys it does not know (issue 13)
+            keys.append((name, descending))
     return keys

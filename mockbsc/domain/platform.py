@@ -14,8 +14,8 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any, Literal, ParamSpec, Protocol, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, ParamSpec, TypeVar
 
 from mockbsc.domain.access.models import Organisation, Token
 from mockbsc.domain.access.rate_limits import RateLimiter
@@ -24,6 +24,8 @@ from mockbsc.domain.clock import Clock, ManualClock, SystemClock, check_target
 from mockbsc.domain.faults.rules import FaultBook, parse_specs
 from mockbsc.domain.fleet.events import EventLog
 from mockbsc.domain.fleet.lifecycle import Delays, SimChanges, SimLifecycle
+from mockbsc.domain.fleet.lifetime import SimLifetime
+from mockbsc.domain.fleet.limits import SelfSetLimits
 from mockbsc.domain.fleet.lookup import SimLookup
 from mockbsc.domain.fleet.models import Sim, SimEvent
 from mockbsc.domain.fleet.radio import RadioNetwork
@@ -40,7 +42,7 @@ from mockbsc.domain.orders.book import OrderBook, TopUpPrice
 from mockbsc.domain.orders.desk import OrderDesk
 from mockbsc.domain.orders.topups import TopUpDesk
 from mockbsc.domain.paging import Page
-from mockbsc.domain.scenario import Scenario
+from mockbsc.domain.scenario import PlatformSettings, Scenario
 from mockbsc.domain.scheduler import Job, Scheduler
 from mockbsc.domain.sms.centre import Messaging
 from mockbsc.domain.sms.forwarder import SmsForwarder
@@ -53,57 +55,6 @@ __all__ = ["Emulator", "PlatformSettings", "SimChanges", "make_clock", "retry_po
 LOG = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
-
-
-class PlatformSettings(Protocol):
-    """What the domain reads of the settings, as plain values (`mockbsc.config.Settings` is
-    one; the domain never imports it)."""
-
-    @property
-    def clock(self) -> Literal["system", "manual"]: ...
-    @property
-    def start(self) -> datetime | None: ...
-    @property
-    def seed(self) -> int: ...
-    @property
-    def sims(self) -> int | None: ...
-    @property
-    def users(self) -> tuple[str, ...]: ...
-    @property
-    def token_ttl(self) -> int: ...
-    @property
-    def journal_bytes(self) -> int: ...
-    @property
-    def token_reuse(self) -> bool: ...
-    @property
-    def update_delay(self) -> float: ...
-    @property
-    def reset_delay(self) -> float: ...
-    @property
-    def reattach_delay(self) -> float: ...
-    @property
-    def order_step(self) -> float: ...
-    @property
-    def sms_delivery_delay(self) -> float: ...
-    @property
-    def sms_forward_url(self) -> str | None: ...
-    @property
-    def webhook_first_retry(self) -> float: ...
-    @property
-    def webhook_backoff(self) -> float: ...
-    @property
-    def webhook_max_interval(self) -> float: ...
-    @property
-    def webhook_window(self) -> float: ...
-    @property
-    def webhook_timeout(self) -> float: ...
-    @property
-    def faults(self) -> str | None: ...
-    @property
-    def rate_limits(self) -> str: ...
-
-    def replace(self, **changes: Any) -> Any:
-        """A copy with `changes` applied (a reset may change the seed and the fleet size)."""
 
 
 def locked(method: Callable[P, R]) -> Callable[P, R]:
@@ -169,7 +120,8 @@ class Emulator:
         self.faults = FaultBook("/management-api")
         self.limits = RateLimiter(settings.rate_limits)
         # capabilities
-        self.network = RadioNetwork(self.events, self.usage)
+        self.traffic_limits = SelfSetLimits(lambda org_id: self.orgs.get(org_id), self.usage)
+        self.network = RadioNetwork(self.events, self.usage, self.traffic_limits)
         self.lookup = SimLookup(self.sims, self.events, self.usage,
                                 scenario.mix.history_days, lambda: self.seeded_at)
         self.lifecycle = SimLifecycle(
@@ -179,7 +131,10 @@ class Emulator:
                                    self.network, self.sms, settings.sms_delivery_delay)
         self.ordering = OrderDesk(self.lock, self.clock, self.scheduler, self.orders, self.sims,
                                   scenario.mix, settings.order_step)
-        self.topups = TopUpDesk(self.lock, self.clock, self.lookup, self.orders, self.network)
+        self.lifetime = SimLifetime(self.lock, self.clock, self.scheduler, self.lookup, self.sims,
+                                    self.events, self.network, self.orders.contract_months)
+        self.topups = TopUpDesk(self.lock, self.clock, self.lookup, self.orders, self.network,
+                                self.scheduler, self.lifetime, settings.bank_transfer_delay)
         self.forwarder = SmsForwarder(self.lock, self.clock, self.lookup, self.sms,
                                       self.webhooks, self.network, self.events,
                                       lambda org_id: self.orgs.get(org_id))
@@ -219,15 +174,22 @@ class Emulator:
             for sim in given:
                 self.sims.add(sim)
             index += len(given)
+            first = now
+            iccids = []
             for sim in generate_sims(spec, spec.sims, self.settings.seed, now,
                                      self.scenario.mix, index, labels=words):
                 if self.sims.find(sim.iccid) is None:  # a given SIM keeps its ICCID
                     self.sims.add(sim)
+                    iccids.append(sim.iccid)
+                    first = min(first, sim.activation_date)
+            if iccids:  # the order the SIMs came from: completed two days before the first
+                self.orders.seed_fleet_order(spec.id, first - timedelta(days=2), iccids)
             index += spec.sims
             for order in spec.orders:
                 self.orders.add_existing(order)
         for user in self.scenario.api_users(self.settings.users):
             self.tokens.add_user(user)
+        self.lifetime.start()
         for listener in self.on_reset:
             listener()
 
@@ -237,6 +199,17 @@ class Emulator:
     def run_due(self) -> int:
         """Run every job due by now; returns how many ran. Sends nothing (safe in a request)."""
         return self._run_until(self.clock.now())
+
+    def run_light_due(self, limit: int = 64) -> bool:
+        """Run up to `limit` due light jobs (a queued SIM change, an SMS step: no hop to a worker
+        thread); whether work is still due (then the app runs `run_due` off its loop)."""
+        now = self.clock.now()
+        for _ in range(limit):
+            with self.lock:
+                if (job := self.scheduler.pop_due_light(now)) is None:
+                    break
+                self._run(job)  # due by `now`: the clock is past it already
+        return (due := self.scheduler.next_due()) is not None and due <= now
 
     def work_due(self) -> bool:
         """Whether a queued job is due (cheap: the app then runs them off the event loop)."""
@@ -283,7 +256,8 @@ class Emulator:
 
         Jobs due at a moment run before the attempts due then (a delivery report is due the
         moment its SMS is delivered). Attempts are sent outside the lock, so that the API
-        keeps answering and a receiver may call it back. Without a sender only jobs run.
+        keeps answering and a receiver may call it back; all due before the next job go out as
+        one batch, each stamped with its own moment. Without a sender only jobs run.
         """
         ran = 0
         hooks, sender = self.webhooks, self.sender
@@ -297,9 +271,11 @@ class Emulator:
                                                           and hook_due < job_due):
                     if sender is None or hook_due is None or hook_due > until:
                         return ran
-                    job_due = None  # an attempt first
+                    window = until if job_due is None or job_due > until else \
+                        job_due - timedelta(microseconds=1)  # just before the next job
+                    job_due = None  # attempts first
                     self._move_to(hook_due)
-                    batch = hooks.claim(self.clock.now())
+                    batch = hooks.claim(self.clock.now(), window)
             if job_due is not None or sender is None:  # outside the lock: _run_until takes
                 ran += self._run_until(job_due or until)  # it per job (a big order's batches)
                 continue

@@ -1,7 +1,8 @@
 """What a fresh emulator starts from: organisations, users, products and the fleet's mix.
 
 Loaded from `fixtures/*.yaml` by `mockbsc.adapters.fixtures_file`; the domain only sees these
-values.
+values. `PlatformSettings` is the other half of a platform's starting point: the settings it
+reads (delays, clock, limits), as a protocol so that the domain never imports `mockbsc.config`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Any, Literal, Protocol
 
 from mockbsc.domain.access.models import User
 from mockbsc.domain.orders.models import Order, Product
@@ -82,6 +84,8 @@ class FleetMix:
     online: float = 0.5
     low_data: float = 0.1
     empty_data: float = 0.03
+    low_sms: float = 0.1
+    empty_sms: float = 0.03
     labelled: float = 0.6
     history_days: int = 30
 
@@ -120,3 +124,56 @@ class Scenario:
             org_id = int(org[0]) if org else self.default_org_id
             users.append(User(name, password, org_id, 900_000 + n, True))
         return users
+
+
+class PlatformSettings(Protocol):
+    """What the domain reads of the settings, as plain values (`mockbsc.config.Settings` is
+    one; the domain never imports it)."""
+
+    @property
+    def clock(self) -> Literal["system", "manual"]: ...
+    @property
+    def start(self) -> datetime | None: ...
+    @property
+    def seed(self) -> int: ...
+    @property
+    def sims(self) -> int | None: ...
+    @property
+    def users(self) -> tuple[str, ...]: ...
+    @property
+    def token_ttl(self) -> int: ...
+    @property
+    def journal_bytes(self) -> int: ...
+    @property
+    def token_reuse(self) -> bool: ...
+    @property
+    def update_delay(self) -> float: ...
+    @property
+    def reset_delay(self) -> float: ...
+    @property
+    def reattach_delay(self) -> float: ...
+    @property
+    def order_step(self) -> float: ...
+    @property
+    def bank_transfer_delay(self) -> float: ...
+    @property
+    def sms_delivery_delay(self) -> float: ...
+    @property
+    def sms_forward_url(self) -> str | None: ...
+    @property
+    def webhook_first_retry(self) -> float: ...
+    @property
+    def webhook_backoff(self) -> float: ...
+    @property
+    def webhook_max_interval(self) -> float: ...
+    @property
+    def webhook_window(self) -> float: ...
+    @property
+    def webhook_timeout(self) -> float: ...
+    @property
+    def faults(self) -> str | None: ...
+    @property
+    def rate_limits(self) -> str: ...
+
+    def replace(self, **changes: Any) -> Any:
+        """A copy with `changes` applied (a reset may change the seed and the fleet size)."""

@@ -37,10 +37,14 @@ class Scheduler:
         self._seq = 0
         self._clock = clock
         self._handlers: dict[str, JobHandler] = {}
+        self._heavy: set[str] = set()
 
-    def handles(self, kind: str, handler: JobHandler) -> None:
-        """Register the runner of a job kind."""
+    def handles(self, kind: str, handler: JobHandler, heavy: bool = False) -> None:
+        """Register the runner of a job kind; `heavy` kinds (a batch of an order's SIMs) take
+        long enough that a server runs them off its event loop."""
         self._handlers[kind] = handler
+        if heavy:
+            self._heavy.add(kind)
 
     def after(self, seconds: float, kind: str, *args: str | int | float) -> Job:
         """Schedule a job `seconds` from now on the platform's clock."""
@@ -68,8 +72,17 @@ class Scheduler:
             return heapq.heappop(self._heap)
         return None
 
+    def pop_due_light(self, until: datetime) -> Job | None:
+        """`pop_due`, but None when the earliest due job is of a heavy kind."""
+        if self._heap and self._heap[0].due_at <= until and self._heap[0].kind not in self._heavy:
+            return heapq.heappop(self._heap)
+        return None
+
     def jobs(self) -> list[Job]:
         return sorted(self._heap)
 
     def clear(self) -> None:
+        """Empty, numbering from 1 again: a reset's own jobs (the fleet's quota expiry) then
+        have the same numbers in a server and in its restore from the change log."""
         self._heap.clear()
+        self._seq = 0

@@ -101,3 +101,32 @@ def test_a_sender_called_inside_a_running_loop_still_sends(
 
     [outcome] = asyncio.run(inside())
     assert outcome.status == 204, outcome
+
+
+def test_batches_reuse_one_kept_alive_connection() -> None:
+    """A clock move releases retries one moment at a time, often one per batch: the batches
+    share a client whose connection stays open, instead of connecting anew each time."""
+    server = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    requests: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        accepted.append(conn)
+        conn.settimeout(10)
+        with contextlib.suppress(OSError):
+            while chunk := conn.recv(65536):
+                requests.append(chunk)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"http://127.0.0.1:{server.getsockname()[1]}/sms"
+    sender = HttpSender(_render, timeout=5.0)
+    try:
+        outcomes = [sender.send([_outgoing(url)])[0] for _ in range(3)]
+        assert [o.status for o in outcomes] == [200, 200, 200]
+        assert len(accepted) == 1  # a second connection would wait unaccepted: a timeout
+    finally:
+        server.close()
+        for conn in accepted:
+            conn.close()

@@ -75,7 +75,8 @@ def test_fifty_concurrent_clients_keep_every_invariant() -> None:
             iccid = rng.choice(toggled if kind in ("status", "reset") else metered)
             response: Any
             if kind == "topup":
-                response = http.post(f"{api}/v1/sims/{iccid}/topup")
+                response = http.post(f"{api}/v1/sims/{iccid}/topup",  # credited at once
+                                     params={"payment_method": "creditcard"})
             elif kind == "use":
                 response = http.post(f"/_mockbsc/sims/{iccid}/consume", json={"data_mb": 1})
             elif kind == "sms":

@@ -13,10 +13,26 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from mockbsc.api import listener
 from mockbsc.config import Settings
 from mockbsc.testing.server import MockBSCServer
 
 WAIT = 5.0  # how long a test waits for the server to close a connection (a busy box)
+
+
+@pytest.fixture(autouse=True, params=["httptools", "h11"])
+def http_protocol(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every rule holds on both of uvicorn's HTTP protocols: httptools, which mockbsc installs
+    and uses, and h11, uvicorn's fallback when httptools is missing."""
+    if request.param == "h11":
+        from uvicorn.protocols.http.h11_impl import H11Protocol
+
+        monkeypatch.setattr(listener, "base_protocol", lambda: H11Protocol)
+    else:
+        from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+        assert listener.base_protocol() is HttpToolsProtocol  # the default, not a fallback
+    return str(request.param)
 
 
 @contextlib.contextmanager

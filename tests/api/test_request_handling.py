@@ -86,7 +86,7 @@ def test_json_media_types_with_suffix_or_parameters_are_taken(
 @pytest.mark.parametrize(("content", "message"), [
     (b'{"payload": ', "body: malformed JSON (Expecting value: line 1 column 13 (char 12))"),
     (b"  ", "body: a request body is required"),
-    (b"null", "body: None is not of type 'object'"),
+    (b"null", 'body: null is not of type "object"'),
     (b'{"payload": "\xff"}', "body: is not valid UTF-8"),
 ], ids=["truncated", "blank", "null", "not-utf8"])
 def test_broken_json_body_is_400_naming_the_problem(
@@ -155,10 +155,11 @@ def test_integral_json_number_counts_as_an_integer(
     order = client.get(placed.headers["location"], headers=auth).json()
     assert order["products"] == [{"product_id": 1001, "quantity": 2}]
     assert order["invoice_amount"] == "23.80"
+    # Jackson's ACCEPT_FLOAT_AS_INT (on by default): a fraction is cut to its integer part
     fraction = client.post(f"{API}/v1/orders", headers=auth,
                            json={"products": [{"productId": 1001, "quantity": 2.5}]})
-    _api_error(fraction, 400, "Validation failed: body.products[0].quantity: "
-                              "2.5 is not of type 'integer'")
+    assert fraction.status_code == 201, fraction.text
+    assert fraction.json() == {"products": [{"productId": 1001, "quantity": 2}]}
 
 
 @pytest.mark.parametrize(("params", "status", "first"), [
@@ -176,7 +177,7 @@ def test_integer_query_parameters_are_converted(
 
 
 @pytest.mark.parametrize(("params", "rule", "message"), [
-    ({"page": "1.0"}, "type", "page: '1.0' is not of type 'integer'"),
+    ({"page": "1.0"}, "type", 'page: "1.0" is not of type "integer"'),
     ({"page": "0"}, "minimum", "page: 0 is less than the minimum of 1"),
 ], ids=["fraction", "zero"])
 def test_bad_query_parameters_are_400(client: TestClient, auth: dict[str, str],
@@ -205,4 +206,4 @@ def test_non_boolean_query_parameter_is_400(
         client: TestClient, auth: dict[str, str], iccid: str) -> None:
     response = client.get(f"{API}/v1/sims/{iccid}/connectivity_info", headers=auth,
                           params={"ussd": "maybe"})
-    _api_error(response, 400, "Validation failed: ussd: 'maybe' is not of type 'boolean'")
+    _api_error(response, 400, 'Validation failed: ussd: "maybe" is not of type "boolean"')

@@ -61,7 +61,7 @@ def test_sim_has_every_field_in_the_platform_format(
         "imsi": "901405130217999",
         "current_imsi": "901405130217999",
         "msisdn": "882285130217999",
-        "imei": "868239054806489",
+        "imei": "8682390548064812",
         "imei_lock": False,
         "status": "Enabled",
         "activation_date": "2024-03-20T15:11:41.000+0000",
@@ -178,7 +178,7 @@ def test_events_newest_first_with_every_field(
         "description": "Update location",
         "iccid": FIRST,
         "imsi": "901405130217999",
-        "imei": "868239054806489",
+        "imei": "8682390548064812",
         "country": "Austria",
         "operator": "T-Mobile",
         "mcc": "232",
@@ -267,7 +267,8 @@ def test_placed_order_echoes_the_body_and_reads_back(
 
 
 def test_top_up_order_links_its_sim(client: TestClient, auth: dict[str, str]) -> None:
-    response = client.post(f"{API}/v1/sims/{FIRST}/topup", headers=auth)
+    response = client.post(f"{API}/v1/sims/{FIRST}/topup", headers=auth,
+                           params={"payment_method": "creditcard"})
     assert response.status_code == 201
     assert response.headers["content-type"] == "application/json"
     assert response.content == b""
@@ -298,10 +299,10 @@ def test_products_catalogue(client: TestClient, auth: dict[str, str]) -> None:
 @pytest.mark.parametrize(("path", "params", "status", "body"), [
     ("/v1/sims/123", {}, 404, {"message": "SIM not found."}),
     ("/v1/sims", {"page": "x", "pageSize": 0}, 400, {
-        "message": "Validation failed: page: 'x' is not of type 'integer' (and 1 more)",
+        "message": 'Validation failed: page: "x" is not of type "integer" (and 1 more)',
         "errors": [
             {"location": "query", "name": "page", "rule": "type",
-             "message": "page: 'x' is not of type 'integer'"},
+             "message": 'page: "x" is not of type "integer"'},
             {"location": "query", "name": "pageSize", "rule": "minimum",
              "message": "pageSize: 0 is less than the minimum of 1"}]}),
 ], ids=["not-found", "two-violations"])
@@ -341,6 +342,6 @@ def test_control_errors_in_the_control_envelope(client: TestClient) -> None:
     assert response.headers["content-type"] == "application/json"
     assert response.json() == {
         "error": "BadRequest",
-        "message": "Validation failed: body.seconds: 'x' is not of type 'number'",
+        "message": 'Validation failed: body.seconds: "x" is not of type "number"',
         "errors": [{"location": "body", "name": "body.seconds", "rule": "type",
-                    "message": "body.seconds: 'x' is not of type 'number'"}]}
+                    "message": 'body.seconds: "x" is not of type "number"'}]}

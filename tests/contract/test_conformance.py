@@ -44,7 +44,7 @@ def test_the_mocks_own_answers_keep_the_contract(client: TestClient,
 def test_broken_rules_are_named() -> None:
     judge = Conformance()
     operation, issues = judge.check(Exchange(
-        "GET", f"{API}/v1/sims/abc/status", "", {}, b"", 201, {}, b""))
+        "GET", f"{API}/v1/sims/{'9' * 65}/status", "", {}, b"", 201, {}, b""))  # >64 chars
     assert operation == "getStatusForSimUsingGET"
     assert [(i.side, i.rule) for i in issues] == [("request", "parameter"),
                                                   ("response", "status")]

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from mockbsc.contract.document import Contract, Operation, Violation, violations_of
+from mockbsc.contract.document import Contract, Operation, Violation
+from mockbsc.contract.validation import violations_of
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -77,11 +78,13 @@ def test_parameters_shared_referenced_required_and_defaulted(contract: Contract)
 @pytest.mark.parametrize(("name", "text", "value"), [
     ("id", "5", 5), ("id", "+5", 5), ("id", "-0", 0), ("id", "5.0", "5.0"), ("id", "x", "x"),
     ("id", "1" * 30, int("1" * 30)), ("id", "1" * 31, "1" * 31), ("id", " 5", " 5"),
-    ("flag", "true", True), ("flag", "FALSE", False), ("flag", "yes", "yes"),
+    ("flag", "true", True), ("flag", "FALSE", False), ("flag", "yes", True), ("flag", "0", False),
+    ("flag", "maybe", "maybe"),
     ("ratio", "1.5", 1.5), ("ratio", "2", 2.0), ("ratio", "nan", "nan"), ("ratio", "inf", "inf"),
     ("ratio", "-Infinity", "-Infinity"), ("ratio", "x", "x"), ("name", "007", "007"),
 ], ids=["int", "int-signed", "int-minus-zero", "int-fraction", "int-text", "int-30-digits",
-        "int-31-digits", "int-space", "bool-true", "bool-upper", "bool-other", "number",
+        "int-31-digits", "int-space", "bool-true", "bool-upper", "bool-spring-yes", "bool-spring-0",
+        "bool-other", "number",
         "number-integral", "number-nan", "number-inf", "number-minus-infinity", "number-text",
         "string"])
 def test_parameter_text_is_converted_to_the_schema_type(contract: Contract, name: str,
@@ -104,11 +107,11 @@ def test_request_bodies_take_their_media_types(contract: Contract) -> None:
 
 @pytest.mark.parametrize(("body", "violations"), [
     ({"n": "x", "tags": [1, 2]}, []),
-    ({"n": 1}, [Violation("body", "body.n", "type", "body.n: 1 is not of type 'string'")]),
-    ({}, [Violation("body", "body.n", "required", "body.n: 'n' is a required property")]),
+    ({"n": 1}, [Violation("body", "body.n", "type", 'body.n: 1 is not of type "string"')]),
+    ({}, [Violation("body", "body.n", "required", 'body.n: "n" is a required property')]),
     ({"n": "x", "tags": [1, "a"]},
-     [Violation("body", "body.tags[1]", "type", "body.tags[1]: 'a' is not of type 'integer'")]),
-    ([], [Violation("body", "body", "type", "body: [] is not of type 'object'")]),
+     [Violation("body", "body.tags[1]", "type", 'body.tags[1]: "a" is not of type "integer"')]),
+    ([], [Violation("body", "body", "type", 'body: [] is not of type "object"')]),
 ], ids=["valid", "wrong-type", "missing", "array-item", "not-an-object"])
 def test_body_violations_name_the_field_and_rule(contract: Contract, body: Any,
                                                  violations: list[Violation]) -> None:
@@ -130,7 +133,7 @@ def test_parameter_violations_and_long_messages_are_cut(contract: Contract) -> N
     found = violations_of(body, {"n": "x", "tags": ["y" * 400]}, "body", "body")
     assert len(found) == 1
     assert found[0].message == ("body.tags[0]: "
-                                + ("'" + "y" * 400 + "' is not of type 'integer'")[:297] + "...")
+                                + ('"' + "y" * 400 + '" is not of type "integer"')[:297] + "...")
     assert len(found[0].message) == len("body.tags[0]: ") + 300
 
 

@@ -71,13 +71,15 @@ def test_setting_the_manual_clock_to_its_own_now_is_allowed(client: TestClient) 
 
 def test_emulator_describes_its_fleet_queue_and_clock(
         client: TestClient, auth: dict[str, str], emulator: Emulator) -> None:
-    assert emulator.describe() == {"sims": 70, "jobs": 0, "clock": "manual"}
+    # one job from the start: the fleet's first quota expiry, years ahead
+    assert emulator.describe() == {"sims": 70, "jobs": 1, "clock": "manual"}
     iccid = "8988280666030217999"
     assert client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth,
                        json={"payload": "hi"}).status_code == 201
-    assert client.post(f"{API}/v1/sims/{iccid}/topup", headers=auth).status_code == 201
-    assert emulator.describe()["jobs"] == 2  # delivery and expiry of the SMS
-    assert [j.kind for j in emulator.scheduler.jobs()] == ["sms_deliver", "sms_expire"]
+    assert client.post(f"{API}/v1/sims/{iccid}/topup", headers=auth,
+                       params={"payment_method": "creditcard"}).status_code == 201
+    assert emulator.describe()["jobs"] == 3  # delivery and expiry of the SMS, quota expiry
+    assert [j.kind for j in emulator.scheduler.jobs()] == ["sms_deliver", "sms_expire",
+                                                           "quota_expiry"]
     assert [s.payload for s in emulator.sms.all()] == ["hi"]
-    assert [o.order_type.value for o in emulator.orders.all()] == ["TOPUP"]
-
+    assert [o.order_type.value for o in emulator.orders.all()] == ["FIRST_ORDER"] * 2 + ["TOPUP"]

@@ -41,13 +41,15 @@ def get_sim(call: Call) -> Response:
 
 def update_sim(call: Call) -> Response:
     iccid = call.path["iccid"]
-    call.emulator.get_sim(call.org_id, iccid)
+    call.emulator.lifetime.ensure_active(call.org_id, [iccid])
     call.emulator.queue_changes(call.org_id, [changes_from(call.body or {}, iccid)])
     return empty_response(200)
 
 
 def update_sims(call: Call) -> Response:
     changes = [changes_from(item, item["iccid"]) for item in call.body or []]
+    call.emulator.lifetime.ensure_active(call.org_id, [c.iccid for c in changes],
+                                         skip_foreign=True)
     call.emulator.queue_changes(call.org_id, changes)
     return empty_response(201)
 
@@ -89,17 +91,24 @@ def get_usage(call: Call) -> Response:
 
 
 def reset_connectivity(call: Call) -> Response:
+    call.emulator.lifetime.ensure_active(call.org_id, [call.path["iccid"]])
     call.emulator.request_reset(call.org_id, call.path["iccid"])
     return empty_response(201)
 
 
 def top_up(call: Call) -> Response:
-    order = call.emulator.topups.top_up(call.org_id, [call.path["iccid"]], bulk=False)
+    order = call.emulator.topups.top_up(call.org_id, [call.path["iccid"]], bulk=False,
+                                        payment_method=_payment(call))
     return empty_response(201, {"Location": f"{call.api_base}/v1/orders/{order.number}"})
 
 
 def top_up_multiple(call: Call) -> Response:
-    order = call.emulator.topups.top_up(call.org_id, list(call.body), bulk=True)
+    order = call.emulator.topups.top_up(call.org_id, list(call.body), bulk=True,
+                                        payment_method=_payment(call))
     return empty_response(201, {"Location": f"{call.api_base}/v1/orders/{order.number}"})
 
 
+
+
+def _payment(call: Call) -> str:
+    return str(call.query.get("payment_method") or "banktransfer")  # S1's default

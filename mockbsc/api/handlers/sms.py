@@ -3,34 +3,48 @@ on the control plane, from a device (MO) and the forwarder's webhook deliveries.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime, timedelta, timezone
 
 from starlette.responses import Response
 
 from mockbsc.api import serialize
 from mockbsc.api.operation import Call
 from mockbsc.api.responses import empty_response, json_response, page_response
-from mockbsc.domain.errors import InvalidRequestError
 from mockbsc.domain.sms.outbox import DeliveryKind, DeliveryStatus
+
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"
+                  r"(Z|[+-]\d{2}:?\d{2})?")
 
 
 def _expiry(text: str | None) -> datetime | None:
-    if not text:
+    """The SMS's expiry as the platform's lenient date parsing reads it: the contract's
+    pattern has been checked; no zone means UTC, and a day past the month's end rolls over
+    into the next month (Jackson's `StdDateFormat` is lenient), so no schema-valid value is
+    refused here."""
+    match = _ISO.fullmatch(text or "")
+    if match is None:
         return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidRequestError(f"expiry_date: '{text}' is not an ISO 8601 date-time") from None
-    if moment.tzinfo is None:
-        raise InvalidRequestError("expiry_date: needs a time zone (Z or +hh:mm)")
-    return moment
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    offset = UTC
+    if zone and zone != "Z":
+        digits = zone[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + int(digits[2:])
+        offset = timezone(timedelta(minutes=-minutes if zone[0] == "-" else minutes))
+    micros = int((fraction or "0").ljust(6, "0")[:6])
+    # Year 0 is as past as 1970, and 9999 plus a rolled-over day as future as 9998 (Python's
+    # years end at 9999; the wire writes four digits).
+    start = datetime(min(max(int(year), 1970), 9998), int(month), 1, int(hour), int(minute),
+                     int(second or 0), micros, tzinfo=offset)
+    return (start + timedelta(days=int(day) - 1)).astimezone(UTC)
 
 
 def send_sms(call: Call) -> Response:
     body = call.body or {}
     address_type = body.get("source_address_type") or {}
+    call.emulator.lifetime.ensure_active(call.org_id, [call.path["iccid"]])
     sms = call.emulator.messaging.send_mt(
-        call.org_id, call.path["iccid"], body["payload"], dcs=body.get("dcs", 0),
+        call.org_id, call.path["iccid"], body.get("payload", ""), dcs=body.get("dcs", 0),
         udh=body.get("udh") or "", source_address=body.get("source_address") or "",
         source_address_type=address_type.get("id"), expiry=_expiry(body.get("expiry_date")),
     )

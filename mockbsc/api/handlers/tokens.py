@@ -12,7 +12,7 @@ from typing import Any
 from starlette.responses import Response
 
 from mockbsc.api.operation import Call
-from mockbsc.api.responses import json_response
+from mockbsc.api.responses import gateway_json_response
 from mockbsc.domain.access.models import Token
 from mockbsc.domain.errors import AuthValidationError, BodyValidationError
 
@@ -83,7 +83,7 @@ def post_access_token(call: Call) -> Response:
     grant_type(call)
     token, expires_in = call.emulator.issue_token(username, password)
     secret = call.request.app.state.secret
-    return json_response({
+    return gateway_json_response({
         "access_token": token.value,
         "token_type": "bearer",
         "expires_in": expires_in,
@@ -92,4 +92,4 @@ def post_access_token(call: Call) -> Response:
         "userId": token.user.user_id,
         "orgId": token.user.org_id,
         "status_code": 200,
-    }, media_type="application/json")
+    })

@@ -192,7 +192,9 @@ def _operation(resolver: _Resolver, base: str, raw_path: str, method: str,
         response = resolver.node(response)
         if str(status).startswith("2") and success is None:
             for media, content in response.get("content", {}).items():
-                if "json" in media and "schema" in content and success is None:
+                # springfox writes `*/*` for the JSON it sends (1NCE's limits operations)
+                if ("json" in media or media == "*/*") and "schema" in content \
+                        and success is None:
                     success = status
                     op.response_fields.update(_fields(resolver, content["schema"], "2xx"))
     return op

@@ -14,6 +14,10 @@ class Organisation:
     id: int
     name: str
     sms_forward_url: str | None = None
+    # 1NCE's self-set monthly limits (ids of `mockbsc.domain.fleet.limits`), None: no limit.
+    data_limit_id: int | None = None
+    sms_mt_limit_id: int | None = None
+    sms_mo_limit_id: int | None = None
 
 
 @dataclass(slots=True)

@@ -25,15 +25,20 @@ class EventKind:
     name: str
     severity: Severity = Severity.INFO
     alert: bool = False
+    description: str = ""  # the event's `description` when the caller gives none (else name)
 
 
 UPDATE_LOCATION = EventKind("Update location")  # 1
 UPDATE_GPRS_LOCATION = EventKind("Update GPRS location")  # 2
 CREATE_PDP_CONTEXT = EventKind("Create PDP Context")  # 3
 DELETE_PDP_CONTEXT = EventKind("Delete PDP Context")  # 5
-SIM_ACTIVATION = EventKind("SIM activation")  # 8
-SIM_SUSPENSION = EventKind("SIM suspension")  # 9
-PURGE_LOCATION = EventKind("Purge location")  # 15
+# A status change reads as in S1's example event ("Status of SIM changed from 'Issued' to
+# 'Activated'", the portal's status names); the Data Streamer's name is its description.
+SIM_ACTIVATION = EventKind("Status of SIM changed from 'Deactivated' to 'Activated'",
+                           description="SIM activation")  # 8
+SIM_SUSPENSION = EventKind("Status of SIM changed from 'Activated' to 'Deactivated'",
+                           description="SIM suspension")  # 9
+PURGE_LOCATION = EventKind("Purge Location")  # 15, spelled as the Data Streamer spells it
 PURGE_GPRS_LOCATION = EventKind("Purge GPRS location")  # 16
 DATA_THRESHOLD_REACHED = EventKind("Data Quota Threshold reached", Severity.WARNING, True)  # 18
 DATA_QUOTA_USED_UP = EventKind("Data Quota used up", Severity.CRITICAL, True)  # 19
@@ -70,7 +75,7 @@ class EventLog:
             operator=network.operator if network else None,
             mcc=network.mcc if network else None,
             mnc=network.mnc if network else None,
-            description=description or kind.name,
+            description=description or kind.description or kind.name,
         )
         self._next_id += 1
         self._by_iccid.setdefault(sim.iccid, []).append(event)

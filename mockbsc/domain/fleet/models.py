@@ -110,6 +110,7 @@ class Sim:
     label: str | None = None
     history_seed: int = 0
     history_loaded: bool = False
+    auto_topup: bool = False  # 1NCE's POST /v1/sims/autoTopup
 
 
 @dataclass(slots=True, frozen=True)

@@ -6,11 +6,13 @@ diagnose devices; thresholds follow the platform (20 % left, nothing left).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from mockbsc.domain.errors import ConflictError
 from mockbsc.domain.fleet import events as ev
 from mockbsc.domain.fleet.events import EventLog
+from mockbsc.domain.fleet.limits import DATA, SelfSetLimits
 from mockbsc.domain.fleet.models import Quota, QuotaLevel, Sim, SimStatus
 from mockbsc.domain.fleet.usage import UsageLedger
 
@@ -18,9 +20,13 @@ RX_SHARE = 0.8  # devices mostly download; the split only matters for usage rows
 
 
 class RadioNetwork:
-    def __init__(self, event_log: EventLog, usage: UsageLedger) -> None:
+    def __init__(self, event_log: EventLog, usage: UsageLedger,
+                 limits: SelfSetLimits | None = None) -> None:
         self.events = event_log
         self.usage = usage
+        self.limits = limits
+        # Told when a quota falls below the threshold or runs out (auto top-up listens).
+        self.on_low: list[Callable[[Sim, datetime], None]] = []
 
     def attach(self, sim: Sim, at: datetime, with_session: bool = True) -> None:
         """Register the device (Update location) and, for data devices, open a PDP context."""
@@ -69,7 +75,15 @@ class RadioNetwork:
         quota = sim.data_quota
         if quota.level is QuotaLevel.EMPTY:
             raise ConflictError(f"SIM {sim.iccid} has no data volume left")
-        charged = min(megabytes, quota.volume)
+        allowed = quota.volume
+        if self.limits is not None:  # the organisation's self-set monthly data limit
+            left = self.limits.remaining(sim.org_id, sim.iccid, DATA, at.date())
+            if left is not None and left <= 0:
+                self.close_session(sim, at)
+                raise ConflictError(f"SIM {sim.iccid}: "
+                                    f"{self.limits.exceeded_message(sim.org_id, DATA)}")
+            allowed = min(allowed, left) if left is not None else allowed
+        charged = min(megabytes, allowed)
         self.usage.add_data(sim.iccid, at.date(), charged * RX_SHARE, charged * (1 - RX_SHARE))
         self._charge(sim, quota, charged, at, data=True)
         if quota.volume <= 0:
@@ -113,3 +127,5 @@ class RadioNetwork:
             if quota.threshold_reached is None:
                 quota.threshold_reached = at
             self.events.record(sim, ev.DATA_QUOTA_USED_UP if data else ev.SMS_QUOTA_USED_UP, at)
+        for listener in self.on_low:
+            listener(sim, at)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mockbsc.domain.errors import ForbiddenError, InvalidRequestError, NotFoundError
+from mockbsc.domain.fleet.identities import same_device
 from mockbsc.domain.fleet.models import Sim
 from mockbsc.domain.paging import Page, paginate, parse_sort
 
@@ -52,6 +53,17 @@ class SimRegistry:
             raise ForbiddenError("SIM does not belong to user.")
         return sim
 
+    def iccids_of(self, org_id: int) -> list[str]:
+        """The organisation's ICCIDs in listing order (a plain read: nothing is noted)."""
+        return list(dict.get(self._by_org, org_id) or ())
+
+    def move(self, iccid: str, org_id: int) -> None:
+        """Give the SIM to another organisation (1NCE's SIM transfer); it is listed last."""
+        sim = self._by_iccid[iccid]
+        self._by_org[sim.org_id].remove(iccid)
+        sim.org_id = org_id
+        self._by_org.setdefault(org_id, []).append(iccid)
+
     def count(self, org_id: int) -> int:
         return len(dict.get(self._by_org, org_id, ()))
 
@@ -71,13 +83,20 @@ class SimRegistry:
             return Page(chosen, page, page_size, len(iccids))
         sims = [get(by_iccid, i) for i in iccids]
         if filters:
-            sims = [s for s in sims if all(sim_field(s, f) == v for f, v in filters)]
+            sims = [s for s in sims if all(matches(s, f, v) for f, v in filters)]
         for name, descending in reversed(keys):
             present = [s for s in sims if sim_field(s, name) is not None]
             absent = [s for s in sims if sim_field(s, name) is None]
             present.sort(key=lambda s: sort_key(name, sim_field(s, name)), reverse=descending)
             sims = present + absent
         return paginate(sims, page, page_size)
+
+
+def matches(sim: Sim, name: str, value: str) -> bool:
+    """A `q` filter: `ip_address` exactly; `imei` exactly or by its device's 15-digit IMEI."""
+    if name == "imei":
+        return sim.imei is not None and same_device(sim.imei, value)
+    return sim.ip_address == value
 
 
 def sim_field(sim: Sim, name: str) -> str | None:
@@ -91,13 +110,13 @@ def sort_key(name: str, value: str | None) -> tuple[int, ...] | str:
 
 
 def parse_filters(q: str | None) -> list[tuple[str, str]]:
-    """`"imei:4711,ip_address:10.0.0.1"` -> [("imei", "4711"), ("ip_address", "10.0.0.1")]."""
+    """`"imei:4711,ip_address:10.0.0.1"` -> [("imei", "4711"), ("ip_address", "10.0.0.1")];
+    parts that name no known field are left out."""
     filters: list[tuple[str, str]] = []
     for part in (q or "").split(","):
         if not part.strip():
             continue
         name, sep, value = part.partition(":")
-        if not sep or name.strip() not in SIM_FILTER_FIELDS:
-            raise InvalidRequestError(f"q: '{part}' is not one of imei:<value>, ip_address:<value>")
-        filters.append((name.strip(), value.strip()))
+        if sep and name.strip() in SIM_FILTER_FIELDS:  # others are ignored, as the platform
+            filters.append((name.strip(), value.strip()))  # does (issue 13)
     return filters

@@ -233,7 +233,7 @@ class _SimFactory:
                 device.session_started = device.last_updated + 2 * _SECOND
         label = self.words[below(len(self.words))] if random_() < mix.labelled else None
         quota_start = activation + 16 * _SECOND
-        return Sim(
+        sim = Sim(
             iccid=iccid, iccid_with_luhn=iccid_luhn, imsi=imsi, msisdn=msisdn, org_id=org_id,
             status=chosen_status, activation_date=activation, ip_address=static_ip(index),
             imei_lock=random_() < 0.1,
@@ -243,6 +243,23 @@ class _SimFactory:
             history_seed=rng.getrandbits(32),
             history_loaded=status is not None,
         )
+        sms_left = self._sms_left(sim.history_seed, sms_left)
+        if sms_left < INITIAL_SMS * THRESHOLD_PERCENTAGE / 100:
+            sim.sms_quota = self._quota(sms_left, INITIAL_SMS, quota_start, expiry)
+        return sim
+
+    def _sms_left(self, history_seed: int, plenty: float) -> float:
+        """The SMS quota mixes states as the data quota does (`low_sms`, `empty_sms`).
+
+        Drawn from the SIM's history seed by a multiplicative hash, not from `rng`: a new draw
+        would change every later SIM of the same seed."""
+        mixed = (history_seed * 0x9E3779B1) & 0xFFFFFFFF
+        roll = mixed / 2**32
+        if roll < self.mix.empty_sms:
+            return 0.0
+        if roll < self.mix.empty_sms + self.mix.low_sms:  # 1 .. 19 % of the SMS
+            return float(1 + (mixed >> 8) % int(INITIAL_SMS * 0.19))
+        return plenty
 
     def _quota(self, left: float, total: float, start: datetime, expiry: datetime) -> Quota:
         quota = Quota(left, total, total, start, expiry)

@@ -38,6 +38,17 @@ class UsageLedger:
         entry.sms_mo += mo
         entry.sms_mt += mt
 
+    def month(self, iccid: str, today: date) -> DailyUsage:
+        """The SIM's use in the calendar month of `today`, summed (self-set limits)."""
+        total = DailyUsage(today.replace(day=1))
+        for day, row in dict.get(self._by_iccid, iccid, {}).items():
+            if (day.year, day.month) == (today.year, today.month):
+                total.data_rx += row.data_rx
+                total.data_tx += row.data_tx
+                total.sms_mo += row.sms_mo
+                total.sms_mt += row.sms_mt
+        return total
+
     def report(self, iccid: str, today: date, start: str | None, end: str | None) -> UsageReport:
         """Days from `start` to `end` (inclusive), newest first, zero days included.
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from mockbsc.domain.errors import ForbiddenError, InvalidRequestError, NotFoundError
+from mockbsc.domain.fleet.models import QUOTA_LIFETIME_YEARS
 from mockbsc.domain.orders.models import (
     ORDER_PROGRESSION,
     Order,
@@ -39,6 +40,20 @@ class OrderBook:
         self.topup_price = topup_price
         self._orders: dict[int, Order] = {}
         self._next_number = FIRST_ORDER_NUMBER
+
+    def contract_months(self, product_id: int | None) -> int:
+        """A SIM extension's length: the product's minimum contract duration (S1 `Product`),
+        the lifetime flat's ten years when no product is named.
+
+        Raises:
+            InvalidRequestError: the product does not exist.
+        """
+        if product_id is None:
+            return QUOTA_LIFETIME_YEARS * 12
+        product = self.products.get(product_id)
+        if product is None:
+            raise InvalidRequestError(f"productId: product {product_id} does not exist")
+        return product.min_contract_duration
 
     def product_list(self) -> list[Product]:
         return list(self.products.values())
@@ -99,8 +114,30 @@ class OrderBook:
                 )
 
     def _ordered_by(self, org_id: int, product_id: int) -> int:
-        return sum(line.quantity for order in self._orders.values() if order.org_id == org_id
+        """What `org_id` ordered of the product; the seeded fleet's own orders do not count
+        (a 100,000-SIM fleet would block every further order)."""
+        return sum(line.quantity for order in self._orders.values()
+                   if order.org_id == org_id and order.number >= FIRST_ORDER_NUMBER
                    for line in order.lines if line.product_id == product_id)
+
+    def seed_fleet_order(self, org_id: int, at: datetime, iccids: Sequence[str]) -> Order | None:
+        """The COMPLETED FIRST_ORDER a seeded organisation's SIMs came from, so that its
+        `GET /v1/orders` is not empty. Numbered below the first new order (counting down per
+        organisation), so orders placed later keep their numbers."""
+        if not iccids or not self.products:
+            return None
+        product = next(iter(self.products.values()))
+        number = FIRST_ORDER_NUMBER - 1 - sum(
+            1 for n in self._orders if n < FIRST_ORDER_NUMBER)
+        lines = [OrderLine(product.id, len(iccids))]
+        net = self._net_amount(OrderType.FIRST_ORDER, lines, 0)
+        order = Order(number=number, org_id=org_id, order_type=OrderType.FIRST_ORDER, date=at,
+                      status=OrderStatus.COMPLETED,
+                      invoice_number=str(number - FIRST_ORDER_NUMBER + 20_000_001),
+                      invoice_amount=str((net * VAT).quantize(Decimal("0.01"), ROUND_HALF_UP)),
+                      currency=self.topup_price.currency, lines=lines, iccids=list(iccids))
+        self._orders[number] = order
+        return order
 
     def place(
         self,

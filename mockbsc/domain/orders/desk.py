@@ -38,7 +38,7 @@ class OrderDesk:
         self._mix = mix
         self._order_step = order_step
         scheduler.handles("order_step", self._order_step_due)
-        scheduler.handles("order_ship", self._ship_due)
+        scheduler.handles("order_ship", self._ship_due, heavy=True)
 
     def page(self, org_id: int, page: int, page_size: int, sort: str | None) -> Page[Order]:
         with self._lock:

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from mockbsc.domain.clock import Clock
 from mockbsc.domain.errors import InvalidRequestError
+from mockbsc.domain.fleet.limits import SMS_MT
 from mockbsc.domain.fleet.lookup import SimLookup
 from mockbsc.domain.fleet.models import QuotaLevel, Sim, SimStatus
 from mockbsc.domain.fleet.radio import RadioNetwork
@@ -59,18 +60,22 @@ class Messaging:
         """Accept an SMS for the device (201 on the wire) and buffer or deliver it.
 
         Raises:
-            InvalidRequestError: too long for its coding, characters outside the coding, an
-                expiry in the past, or no SMS volume left.
+            InvalidRequestError: too long for its coding, characters outside the coding, or
+                no SMS volume left.
         """
         with self._lock:
             sim = self._lookup.sim(org_id, iccid)
             check_length(payload, dcs, udh)
             now = self._clock.now()
+            # An expiry already past is taken (nothing documents a refusal): the SMS expires
+            # at once, when its job runs (issue 13).
             expiry_date = expiry or now + DEFAULT_EXPIRY
-            if expiry_date <= now:
-                raise InvalidRequestError("expiry_date: must lie in the future")
             if sim.sms_quota.level is QuotaLevel.EMPTY:
                 raise InvalidRequestError("SMS quota exhausted: no SMS volume available.")
+            limits = self._radio.limits
+            if limits is not None and limits.remaining(sim.org_id, sim.iccid, SMS_MT,
+                                                       now.date()) == 0:
+                raise InvalidRequestError(limits.exceeded_message(sim.org_id, SMS_MT))
             address_type = AddressType(source_address_type or AddressType.NATIONAL)
             sms = self.center.add(Sms(
                 id=self.center.new_id(), iccid=sim.iccid, msisdn=sim.msisdn, imsi=sim.imsi,
@@ -104,7 +109,10 @@ class Messaging:
 
     @staticmethod
     def _reachable(sim: Sim) -> bool:
-        return sim.status is SimStatus.ENABLED and sim.device.attached
+        """NB-IoT devices do not receive SMS (1NCE): an SMS to one stays BUFFERED until its
+        expiry, then FAILED, as for a device that never attaches."""
+        return sim.status is SimStatus.ENABLED and sim.device.attached \
+            and sim.device.rat != "NB-IoT"
 
     def on_attach(self, sim: Sim) -> None:
         """The device attached: what waited for it is delivered shortly."""

@@ -22,6 +22,7 @@ from mockbsc.domain.clock import Clock
 from mockbsc.domain.errors import ConflictError, NotFoundError
 from mockbsc.domain.fleet import events as ev
 from mockbsc.domain.fleet.events import EventLog
+from mockbsc.domain.fleet.limits import SMS_MO
 from mockbsc.domain.fleet.lookup import SimLookup
 from mockbsc.domain.fleet.models import SimStatus
 from mockbsc.domain.fleet.radio import RadioNetwork
@@ -88,6 +89,10 @@ class SmsForwarder:
             if sim.sms_quota.volume < len(parts):
                 raise ConflictError(f"SIM {iccid} has no SMS volume left for {len(parts)} SMS")
             now = self._clock.now()
+            limits = self._radio.limits  # the organisation's self-set monthly MO-SMS limit
+            left = limits.remaining(sim.org_id, iccid, SMS_MO, now.date()) if limits else None
+            if limits is not None and left is not None and left < len(parts):
+                raise ConflictError(f"SIM {iccid}: {limits.exceeded_message(sim.org_id, SMS_MO)}")
             center = self._center
             sent: list[Sms] = []
             for number, text in enumerate(parts, 1):

@@ -8,7 +8,6 @@ against its annotation); a SIM's events, the bulk of a long log, take a direct p
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import json
 import typing
 from collections.abc import Iterator
@@ -61,11 +60,11 @@ def restore(platform: StateOwner, folded: dict[str, Any]) -> None:
                 continue
             _apply(p, key, data, jobs)
         _apply_events(p, events)
-        p.scheduler._heap = list(jobs.values())
-        heapq.heapify(p.scheduler._heap)
+        p.scheduler._heap = sorted(jobs.values())  # a sorted list is a heap
         _relink_tokens(p)
         for delivery in p.webhooks._by_id.values():
             delivery.in_flight = False  # an attempt cut off by the crash is made again
+        p.webhooks.reindex()
         _restore_faults(p, folded.get("$faults"))
         if isinstance(folded.get("$limits"), str):
             p.limits = RateLimiter(folded["$limits"])

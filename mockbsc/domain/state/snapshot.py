@@ -79,13 +79,20 @@ NOT_STATE: dict[str, frozenset[str]] = {
     "emulator": frozenset({
         "settings", "scenario", "clock", "lock", "sender", "errors", "journal", "faults",
         "limits", "labels", "lookup", "lifecycle", "messaging", "ordering", "topups",
-        "forwarder", "network", "on_reset"}),
+        "forwarder", "network", "on_reset", "traffic_limits", "lifetime"}),
     "lifecycle": frozenset({"_clock", "_scheduler", "_lookup", "_events", "_radio", "_delays",
                             "on_attach"}),
-    "scheduler": frozenset({"_clock", "_handlers"}),
+    "scheduler": frozenset({"_clock", "_handlers", "_heavy"}),
     "tokens": frozenset({"_clock", "ttl_seconds", "reuse", "_make_token"}),
     "orders": frozenset({"products", "topup_price"}),
-    "webhooks": frozenset({"policy", "_url_of", "_idle", "_in_flight", "on_attempt"}),
+    "webhooks": frozenset({"policy", "_url_of", "_idle", "_in_flight", "on_attempt", "_due"}),
+}
+
+
+# Fields added after version 1 was first written, with defaults (issue 13).
+ADDED_FIELDS: dict[str, tuple[str, ...]] = {
+    "Sim": ("auto_topup",),
+    "Organisation": ("data_limit_id", "sms_mt_limit_id", "sms_mo_limit_id"),
 }
 
 
@@ -115,13 +122,21 @@ def export_state(emulator: StateOwner) -> dict[str, Any]:
         memo: dict[int, int] = {}
         stores: dict[str, Any] = {}
         for store, attrs in _state_types().items():
-            stores[store] = {name: _encode(getattr(_owner(emulator, store, name), name), memo)
+            stores[store] = {name: _encode(_canonical(getattr(_owner(emulator, store, name),
+                                                          name)), memo)
                              for name in attrs}
         clock = emulator.clock
         return {"format": FORMAT, "version": VERSION,
                 "clock": {"mode": clock.mode, "now": emulator.now().isoformat(),
                           "offset_seconds": getattr(clock, "offset_seconds", 0.0)},
                 "stores": stores}
+
+
+def _canonical(value: Any) -> Any:
+    """The job heap sorted (still a heap): the same jobs export the same, however pushed."""
+    if type(value) is list and value and type(value[0]) is Job:
+        return sorted(value)
+    return value
 
 
 def _encode(value: Any, memo: dict[int, int]) -> Any:
@@ -211,6 +226,7 @@ def import_state(emulator: StateOwner, document: Any) -> None:
         for delivery in platform.webhooks._by_id.values():
             delivery.in_flight = False  # an attempt cut off by the restart is made again
         platform.webhooks._in_flight = 0
+        platform.webhooks.reindex()
         _restore_clock(emulator, clock)
 
 
@@ -307,10 +323,15 @@ class _Decoder:
             raise self.fail(f"{data['$obj']} is not a state class")
         fields = {f.name: f for f in dataclasses.fields(cls)}
         given = data["f"]
-        if not isinstance(given, dict) or set(given) != set(fields):
+        # A field added later (ADDED_FIELDS) may be missing from an older document: default.
+        defaulted = {name for name in ADDED_FIELDS.get(cls.__name__, ())
+                     if name not in (given or {})}
+        if not isinstance(given, dict) or set(given) | defaulted != set(fields):
             raise self.fail(f"{cls.__name__} needs exactly the fields {', '.join(fields)}")
         obj = object.__new__(cls)
         self.objects[data["$id"]] = obj
+        for name in defaulted:
+            object.__setattr__(obj, name, fields[name].default)
         hints = _hints(cls)
         for name, raw in given.items():
             value = self.decode(raw, depth + 1)

@@ -38,10 +38,15 @@ DIRECT: dict[str, tuple[str, str, Any]] = {
                               {"payload": "hi", "source_address": "1234567"}),
     "getSmsOfSimUsingGET": ("GET", "/v1/sims/{iccid}/sms/{sms}", None),
     "cancelSmsForSimUsingDELETE": ("DELETE", "/v1/sims/{iccid}/sms/{sms}", None),
+    "autoTopupUsingPOST": ("POST", "/v1/sims/autoTopup", {"enabled": True, "iccids": ["{iccid}"]}),
+    "extendSimsUsingPOST": ("POST", "/v1/sims/extension", {"iccids": ["{iccid}"]}),
+    "simTransferUsingPOST": ("POST", "/v1/sims/simTransfer",
+                             {"target_organisation": 5678, "iccids": ["{iccid}"]}),
 }
 # Operations on the caller's own organisation only: checked by what they show or change.
 OWN = {"getSimsUsingGET", "updateSimsUsingPOST", "getOrdersUsingGET", "postOrderUsingPOST",
-       "getProductsUsingGET", "postAccessTokenPOST"}
+       "getProductsUsingGET", "postAccessTokenPOST", "getLimitsUsingGET", "setLimitsUsingPOST",
+       "getSelectableLimitsUsingGET"}
 
 
 @pytest.fixture

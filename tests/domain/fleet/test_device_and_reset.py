@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
+from mockbsc.domain.fleet.events import SIM_ACTIVATION, SIM_SUSPENSION
 from mockbsc.domain.platform import Emulator
 from tests.conftest import API, token_for
+
+ACTIVATED, SUSPENDED = SIM_ACTIVATION.name, SIM_SUSPENSION.name  # S1's phrasing
 
 
 def event_types(client: TestClient, auth: dict[str, str], iccid: str) -> list[str]:
@@ -82,9 +85,9 @@ def test_reset_is_queued_then_drops_and_reattaches(
     types = event_types(client, auth, iccid)
     start = types.index("Connectivity reset requested")
     assert types[start:] == [
-        "Connectivity reset requested", "SIM suspension", "Delete PDP Context",
-        "Purge GPRS location", "Purge location", "Endpoint disabled", "Endpoint enabled",
-        "SIM activation", "Update location", "Update GPRS location", "Create PDP Context"]
+        "Connectivity reset requested", SUSPENDED, "Delete PDP Context",
+        "Purge GPRS location", "Purge Location", "Endpoint disabled", "Endpoint enabled",
+        ACTIVATED, "Update location", "Update GPRS location", "Create PDP Context"]
 
 
 def test_disabled_sim_cannot_attach(client: TestClient, emulator: Emulator,

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from mockbsc.domain.fleet.events import SIM_ACTIVATION, SIM_SUSPENSION
 from mockbsc.domain.platform import Emulator
 from tests.conftest import API
 
@@ -15,6 +16,8 @@ pytestmark = pytest.mark.mockbsc(token_ttl=30 * 24 * 3600)
 ATTACHED = "8988280666030217999"  # T-Mobile Austria, attached without a data session
 ONLINE = "8988280666030218002"  # Vodafone Germany, with a data session
 DISABLED = "8988280666030218001"
+
+ACTIVATED, SUSPENDED = SIM_ACTIVATION.name, SIM_SUSPENSION.name  # S1's phrasing
 
 
 def _events(client: TestClient, auth: dict[str, str], iccid: str, n: int) -> list[tuple[str, str]]:
@@ -40,10 +43,10 @@ def test_connectivity_reset_drops_the_device_then_it_comes_back(
     events = client.get(f"{API}/v1/sims/{ONLINE}/events", headers=auth,
                         params={"pageSize": 7}).json()["events"]
     assert [(e["event_type"], e["description"]) for e in events] == [
-        ("SIM activation", "Connectivity reset"), ("Endpoint enabled", "Endpoint enabled"),
-        ("Endpoint disabled", "Endpoint disabled"), ("Purge location", "Purge location"),
+        (ACTIVATED, "Connectivity reset"), ("Endpoint enabled", "Endpoint enabled"),
+        ("Endpoint disabled", "Endpoint disabled"), ("Purge Location", "Purge Location"),
         ("Purge GPRS location", "Purge GPRS location"),
-        ("Delete PDP Context", "Delete PDP Context"), ("SIM suspension", "Connectivity reset")]
+        ("Delete PDP Context", "Delete PDP Context"), (SUSPENDED, "Connectivity reset")]
     emulator.advance(seconds=9)
     assert _status(client, auth, ONLINE) == "OFFLINE"
     emulator.advance(seconds=1)
@@ -111,10 +114,10 @@ def test_attach_to_another_network_moves_the_device(
     assert response.json() == {"iccid": ATTACHED, "attached": True, "online": True,
                                "status": "ONLINE", "operator": "Vodafone", "country": "DE"}
     assert [t for _, t in _events(client, auth, ATTACHED, 5)] == [
-        "Create PDP Context", "Update GPRS location", "Update location", "Purge location",
+        "Create PDP Context", "Update GPRS location", "Update location", "Purge Location",
         "Purge GPRS location"]
     status = client.get(f"{API}/v1/sims/{ATTACHED}/status", headers=auth).json()
-    assert status["pdp_context"]["rat_type"] == {"rat_type_id": "9", "description": "NB-IoT"}
+    assert status["pdp_context"]["rat_type"] == {"rat_type_id": "8", "description": "NB-IoT"}
     assert status["location"]["operator"]["name"] == "Vodafone"
 
 
@@ -147,10 +150,10 @@ def test_detach_purges_the_registration(client: TestClient, auth: dict[str, str]
     assert response.json() == {"iccid": ONLINE, "attached": False, "online": False,
                                "status": "OFFLINE", "operator": "Vodafone", "country": "DE"}
     assert [t for _, t in _events(client, auth, ONLINE, 3)] == [
-        "Purge location", "Purge GPRS location", "Delete PDP Context"]
+        "Purge Location", "Purge GPRS location", "Delete PDP Context"]
     again = client.post(f"/_mockbsc/sims/{ONLINE}/detach")
     assert again.status_code == 200
-    assert [t for _, t in _events(client, auth, ONLINE, 1)] == ["Purge location"]
+    assert [t for _, t in _events(client, auth, ONLINE, 1)] == ["Purge Location"]
 
 
 def test_organisations_list_their_fleet_and_forwarding(client: TestClient) -> None:

@@ -77,9 +77,8 @@ def test_page_past_the_end_is_empty(client: TestClient, auth: dict[str, str]) ->
 @pytest.mark.parametrize(
     ("params", "name", "rule"),
     [({"pageSize": 101}, "pageSize", "maximum"), ({"page": 0}, "page", "minimum"),
-     ({"pageSize": "ten"}, "pageSize", "type"), ({"sort": "label"}, "sort", "pattern"),
-     ({"q": "label:x"}, "q", "pattern")],
-    ids=["pagesize-over-max", "page-zero", "pagesize-text", "sort-unknown", "q-unknown"],
+     ({"pageSize": "ten"}, "pageSize", "type")],
+    ids=["pagesize-over-max", "page-zero", "pagesize-text"],
 )
 def test_bad_list_parameters_name_the_parameter(
     client: TestClient, auth: dict[str, str], params: dict[str, object], name: str, rule: str
@@ -103,7 +102,7 @@ def test_sim_fields_have_the_recorded_shapes(client: TestClient, auth: dict[str,
         assert sim["iccid"][-8:] == sim["imsi"][-8:]
         assert TIMESTAMP.match(sim["activation_date"])
         assert sim["status"] in ("Enabled", "Disabled")
-        assert "imei" not in sim or luhn_valid(sim["imei"])
+        assert "imei" not in sim or re.fullmatch(r"\d{16}", sim["imei"])  # IMEISV, as S4
         assert None not in sim.values()
 
 

@@ -16,13 +16,14 @@ FIRST = "8988280666030217999"
 
 @pytest.fixture
 def three_orders(client: TestClient, auth: dict[str, str], emulator: Emulator) -> None:
-    """2000000001 IN_PROGRESS at 09:00, 2000000002 COMPLETED top-up and 2000000003 CREATED
-    at 09:05."""
+    """Besides the seeded fleet's COMPLETED FIRST_ORDER 2000000000 (shown as 0): 2000000001
+    IN_PROGRESS at 09:00, 2000000002 COMPLETED top-up and 2000000003 CREATED at 09:05."""
     client.post(f"{API}/v1/orders", headers=auth, json={
         "products": [{"productId": 1001, "quantity": 2}],
         "delivery_address": {"name": "A", "city": "B"}})
     emulator.advance(300)
-    client.post(f"{API}/v1/sims/{FIRST}/topup", headers=auth)
+    client.post(f"{API}/v1/sims/{FIRST}/topup", headers=auth,
+                params={"payment_method": "creditcard"})
     client.post(f"{API}/v1/orders", headers=auth,
                 json={"products": [{"productId": 1002, "quantity": 10}]})
 
@@ -34,12 +35,12 @@ def _numbers(client: TestClient, auth: dict[str, str], **params: Any) -> list[in
 
 
 @pytest.mark.parametrize(("params", "numbers"), [
-    ({}, [1, 2, 3]),
-    ({"sort": "-order_number"}, [3, 2, 1]),
-    ({"sort": "order_status,-order_number"}, [2, 3, 1]),
-    ({"sort": "-order_date"}, [2, 3, 1]),
-    ({"sort": "order_date,-order_number"}, [1, 3, 2]),
-    ({"pageSize": 2, "page": 2}, [3]),
+    ({}, [0, 1, 2, 3]),
+    ({"sort": "-order_number"}, [3, 2, 1, 0]),
+    ({"sort": "order_status,-order_number"}, [2, 0, 3, 1]),
+    ({"sort": "-order_date"}, [2, 3, 1, 0]),
+    ({"sort": "order_date,-order_number"}, [0, 1, 3, 2]),
+    ({"pageSize": 2, "page": 2}, [2, 3]),
 ], ids=["default", "number-down", "status", "date-down", "date-then-number", "page-2"])
 def test_orders_are_listed_in_the_asked_order(
         client: TestClient, auth: dict[str, str], three_orders: None,
@@ -51,8 +52,9 @@ def test_order_list_headers_and_other_organisations(
         client: TestClient, auth: dict[str, str], other_auth: dict[str, str],
         three_orders: None) -> None:
     response = client.get(f"{API}/v1/orders", headers=auth, params={"pageSize": 2})
-    assert (response.headers["x-total-count"], response.headers["x-total-pages"]) == ("3", "2")
-    assert client.get(f"{API}/v1/orders", headers=other_auth).json() == []
+    assert (response.headers["x-total-count"], response.headers["x-total-pages"]) == ("4", "2")
+    others = client.get(f"{API}/v1/orders", headers=other_auth).json()
+    assert [o["order_type"] for o in others] == ["FIRST_ORDER"]  # only its own fleet's order
 
 
 def test_order_reads_back_with_its_shipping_address(

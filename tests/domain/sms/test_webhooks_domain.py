@@ -102,3 +102,51 @@ def test_reset_forgets_deliveries(emu: Emulator) -> None:
     emu.reset()
     assert emu.webhooks.listing() == []
     assert emu.webhooks.next_due() is None
+
+
+def test_retries_fall_due_in_time_order_across_many_sims(emu: Emulator) -> None:
+    """The next due delivery comes from a heap of queue heads: with heads failing at
+    different moments, each retry goes out at its own time and in due order, and one
+    delivered head lets its SIM's next message through at once."""
+    sims = attached_sims(emu, 6)
+    emu.sender = sender = RecordingSender(failures=len(sims))
+    for n, iccid in enumerate(sims):
+        emu.forwarder.send_mo(iccid, f"first {n}")
+        emu.advance(10)  # each first attempt (refused) ten seconds after the one before
+    emu.forwarder.send_mo(sims[0], "second 0")
+    sender.sent.clear()
+    due = emu.webhooks.next_due()
+    assert due is not None
+    assert due > emu.now()
+    emu.advance((due - emu.now()).total_seconds())
+    assert [s.message.sms.payload for s in sender.sent] == ["first 0", "second 0"]
+    emu.advance(3600)
+    assert [s.message.sms.payload for s in sender.sent] == [
+        "first 0", "second 0", *(f"first {n}" for n in range(1, 6))]
+    assert emu.webhooks.next_due() is None
+    assert all(d.status is DeliveryStatus.DELIVERED for d in emu.webhooks.listing())
+
+
+def test_retries_due_before_the_next_job_go_out_together_each_at_its_moment(
+        emu: Emulator) -> None:
+    """One clock move sends the retries of many moments as one batch (so the sender can
+    make the calls at once), yet each attempt is stamped with its own moment."""
+    sims = attached_sims(emu, 4)
+    batches: list[list[Outgoing]] = []
+
+    class Batches(RecordingSender):
+        def send(self, batch: Sequence[Outgoing]) -> list[Outcome]:
+            batches.append(list(batch))
+            return super().send(batch)
+
+    emu.sender = Batches(failures=len(sims))
+    for iccid in sims:
+        emu.forwarder.send_mo(iccid, "hello")
+        emu.advance(10)
+    expected = sorted(d.next_attempt for d in emu.webhooks.listing()
+                      if d.next_attempt is not None)
+    batches.clear()
+    emu.advance(3600)
+    [retries] = batches
+    assert [sent.at for sent in retries] == expected
+    assert [d.attempts[-1].at for d in emu.webhooks.listing()] == expected

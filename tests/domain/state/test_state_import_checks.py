@@ -79,7 +79,7 @@ CASES: list[tuple[str, Callable[[Doc], None], str]] = [
     ("fields-not-an-object", lambda d: _sim(d).update(f=[]),
      "state.stores.sims._by_iccid: Sim needs exactly the fields iccid, iccid_with_luhn, imsi, "
      "msisdn, org_id, status, activation_date, ip_address, imei_lock, data_quota, sms_quota, "
-     "device, imei, label, history_seed, history_loaded"),
+     "device, imei, label, history_seed, history_loaded, auto_topup"),
     ("text-for-org-id", lambda d: _sim(d)["f"].update(org_id="4321"),
      "state.stores.sims._by_iccid: Sim.org_id: '4321' is not <class 'int'>"),
     ("bool-for-volume", lambda d: _sim(d)["f"]["data_quota"]["f"].update(volume=True),
