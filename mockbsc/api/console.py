@@ -34,7 +34,8 @@ from mockbsc.api import console_views as views
 from mockbsc.api.operation import get_emulator
 from mockbsc.api.webhooks import ensure_sender
 from mockbsc.config import VERSION, settings_of
-from mockbsc.contract.document import BSC_CONTRACT, CONTROL_CONTRACT, Contract, violations_of
+from mockbsc.contract.document import BSC_CONTRACT, CONTROL_CONTRACT, Contract
+from mockbsc.contract.validation import violations_of
 from mockbsc.domain.errors import DomainError, InvalidRequestError, NotFoundError
 from mockbsc.domain.fleet.models import SimStatus
 from mockbsc.domain.platform import Emulator, SimChanges
