@@ -24,19 +24,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from contracts.harness import operation_id, register_demo_auth
+from contracts.harness import register_demo_auth
 from mockbsc.adapters.fixtures_file import load_scenario
 from mockbsc.api.app import create_app
 from mockbsc.config import Settings
 from mockbsc.domain.platform import Emulator
 
 DOCUMENT = Path(__file__).parent / "1nce" / "sim-management.json"
-
-# 1NCE-only operations that branch `wire` adds (issue 13, "The operations generated SDKs
-# call"). Until it is merged mockbsc answers them 404 (405 where a path is shared); once it
-# serves one, the test runs every check on it: delete its name here then.
-KNOWN_MISSING = {"simTransferUsingPOST", "autoTopupUsingPOST", "getLimitsUsingGET",
-                 "setLimitsUsingPOST", "getSelectableLimitsUsingGET", "extendSimsUsingPOST"}
 
 # Rejections mockbsc keeps although 1NCE's document allows the request, each a row of
 # docs/fidelity.md: (location, field name, rule; both regexes) of the 400's `errors[]`, or the
@@ -50,12 +44,21 @@ DOCUMENTED_REJECTIONS: list[tuple[str, str, str, str]] = [
     ("body", r"body\.expiry_date", "pattern", "expiry_date not in ISO 8601 (as 1NCE asks)"),
     ("body", r"body\.udh", "pattern", "udh not a hex string (as 1NCE asks)"),
     ("body", r"body.*", "maxLength", "text fields past mockbsc's size bounds"),
+    ("body", r"body\.\w+", "minimum|maximum",
+     "a number past its Java type (int, long): Jackson cannot bind it"),
+    ("body", r"body\.\w+LimitId", "enum",
+     "a limit id outside the catalogue GET /v1/sims/{service}/limits offers"),
+    ("body", r"body\.iccids", "required|minItems",
+     "an extension without ICCIDs: 1NCE's description asks for at least one"),
+    ("body", r"body\.target_organisation", "required",
+     "a SIM transfer without a target organisation: nothing says where the SIMs would go"),
     ("query", r"q|sort", "maxLength", "text fields past mockbsc's size bounds"),
 ]
 DOCUMENTED_MESSAGES = {
     "payload: ": "an SMS longer than its coding allows, or outside its alphabet",
     "udh: ": "a user data header that leaves no room for the payload",
     "SMS quota exhausted": "no SMS volume left",
+    "productId: product ": "an extension naming a product the catalogue does not have",
 }
 
 EMULATOR = Emulator(Settings(clock="manual", sims=20), load_scenario())
@@ -81,9 +84,6 @@ RESPONSE_DIFFERENCES: dict[str, tuple[dict[str, Any], str]] = {
         {"type": ["string", "integer"]}, STATUS_IDS),
     "/components/schemas/Location/properties/operator/properties/country/properties/id": (
         {"type": ["string", "integer"]}, STATUS_IDS),
-    # Branch `wire` sends only 1NCE's radio access types (issue 13): delete after its merge.
-    "/components/schemas/PdpContext/properties/rat_type/properties/description": (
-        {"type": "string"}, "LTE-M reported as its own radio access type"),
 }
 
 
@@ -142,11 +142,6 @@ def fresh_platform() -> None:
 @ONCE.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_1nce_sim_management_document_finds_only_documented_differences(case: Any) -> None:
-    op_id = operation_id(case)
-    if op_id in KNOWN_MISSING:
-        response = case.call()
-        if response.status_code in (404, 405):
-            return  # not served on this branch yet (see KNOWN_MISSING)
     if case.path_parameters and "iccid" in case.path_parameters:
         # A random ICCID only ever reaches 404: most cases address a SIM of the demo fleet,
         # so the answers' shapes are checked against 1NCE's schemas too.

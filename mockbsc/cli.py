@@ -1,4 +1,9 @@
-"""`mockbsc serve`: the command line, every flag also a `MOCKBSC_*` environment variable."""
+"""The `mockbsc` command line, on click: every `serve` flag is also a `MOCKBSC_*` variable.
+
+click reads the variables itself (`--help` shows each one); `SERVE_FLAGS` is the one table of
+`serve`'s valued flags. `contract`, `import` and `proxy` keep their own argparse parsers
+(`mockbsc.contract.kit.cli`, `mockbsc.api.mirror_cli`): click hands them their arguments.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,18 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from mockbsc.api import mirror_cli
+import click
+
 from mockbsc.config import VERSION, Settings, SettingsError
-from mockbsc.contract.kit import cli as contract_cli
 
 SERVE_FLAGS = {
     "host": "address to bind (default 127.0.0.1; 0.0.0.0 in Docker)",
     "port": "TCP port (default 8080)",
-    "fixtures": "fixtures YAML with organisations, users, products and fleet mix",
+    "fixtures": "fixtures YAML with organisations, users, products and fleet mix "
+                "(`mockbsc fixtures schema` has its format)",
     "sims": "number of SIMs of the default organisation",
     "seed": "fleet seed: the same seed gives the same fleet (default 1)",
     "token_ttl": "token lifetime in seconds (default 3600)",
@@ -60,39 +67,106 @@ SERVE_FLAGS = {
     "max_sandboxes": "sandboxes one server holds at most; the next create answers 429 "
                      "(default 200)",
 }
+"""`serve`'s flags that take a value: `--NAME-WITH-DASHES` and `MOCKBSC_NAME`, given to
+`Settings.with_text` as text (so a bad value gets the same message from a flag or a variable).
+"""
+SWITCHES = {
+    "access_log": "log one line per BSC call: method, path, operationId, status, duration, "
+                  "and why a call was refused or which fault fired",
+}
+"""`serve`'s on/off flags (`MOCKBSC_ACCESS_LOG=1`)."""
+PASSTHROUGH = {"context_settings": {"ignore_unknown_options": True, "allow_extra_args": True,
+                                    "help_option_names": []}, "add_help_option": False}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mockbsc", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"mockbsc {VERSION}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the mock server",
-                                description="Run the mock server. Each flag can also be set "
-                                "as MOCKBSC_<FLAG> (e.g. MOCKBSC_PORT=9000).")
-    for name, help_text in SERVE_FLAGS.items():
-        serve.add_argument("--" + name.replace("_", "-"), dest=name, help=help_text)
-    serve.add_argument("--user", dest="users", action="append", metavar="USER:PASSWORD[:ORG]",
-                       help="add an API user (to organisation ORG, made if missing); repeatable")
-    serve.add_argument("--fault", dest="faults", action="append", metavar="RULE",
-                       help="inject a fault: JSON rule or '[METHOD] PATH|OPERATION key=value "
-                       "...', e.g. 'GET /v1/sims/{iccid} status=503 times=2'; repeatable")
-    serve.add_argument("--fd", type=int, default=None, metavar="FD",
-                       help="serve on this inherited, already bound socket instead of binding "
-                       "--host/--port (socket activation; how tests hand a port over "
-                       "without a race)")
-    contract_cli.add_parser(commands)
-    mirror_cli.add_parsers(commands)  # import, proxy
-    return parser
+def envvar(name: str) -> str:
+    return f"MOCKBSC_{name.upper()}"
 
 
-def settings_from(args: argparse.Namespace, environ: dict[str, str]) -> Settings:
+def _serve_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for name, help_text in reversed(SERVE_FLAGS.items()):
+        command = click.option("--" + name.replace("_", "-"), name, envvar=envvar(name),
+                               show_envvar=True, metavar=name.upper(),
+                               help=help_text)(command)
+    for name, help_text in SWITCHES.items():
+        command = click.option("--" + name.replace("_", "-"), name, is_flag=True,
+                               default=None, envvar=envvar(name), show_envvar=True,
+                               help=help_text)(command)
+    return command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(VERSION, prog_name="mockbsc", message="%(prog)s %(version)s")
+def cli() -> None:
+    """mockbsc: a stateful mock of the Telekom Business Smart Connect (1NCE) API."""
+
+
+@cli.command("serve")
+@_serve_options
+@click.option("--user", "users", multiple=True, metavar="USER:PASSWORD[:ORG]",
+              help="add an API user (to organisation ORG, made if missing); repeatable; "
+              "adds to MOCKBSC_USER (comma-separated)")
+@click.option("--fault", "faults", multiple=True, metavar="RULE",
+              help="inject a fault: JSON rule or '[METHOD] PATH|OPERATION key=value ...', "
+              "e.g. 'GET /v1/sims/{iccid} status=503 times=2'; repeatable; adds to "
+              "MOCKBSC_FAULTS")
+@click.option("--fd", type=int, default=None, metavar="FD",
+              help="serve on this inherited, already bound socket instead of binding "
+              "--host/--port (socket activation; how tests hand a port over without a race)")
+def serve_command(fd: int | None, **values: Any) -> int:
+    """Run the mock server. Each flag can also be set as the environment variable shown."""
+    try:
+        settings = settings_from(values, os.environ)
+    except SettingsError as exc:
+        print(f"mockbsc: {exc}", file=sys.stderr)
+        return 2
+    return serve(settings, fd)
+
+
+def settings_from(values: Mapping[str, Any] | argparse.Namespace,
+                  environ: Mapping[str, str]) -> Settings:
+    """Settings of `serve`'s parsed options over `environ`'s `MOCKBSC_*` variables: the
+    settings only a variable sets (MOCKBSC_TOKEN_REUSE, ...), MOCKBSC_USER and MOCKBSC_FAULTS
+    (which --user and --fault add to), and an empty variable, which click takes for an unset
+    one (`MOCKBSC_ADMIN_TOKEN=` must still be refused: it would leave the control API open).
+    """
+    if isinstance(values, argparse.Namespace):
+        values = vars(values)
     settings = Settings.from_env(environ)
-    values: dict[str, str | None] = {name: getattr(args, name) for name in SERVE_FLAGS}
-    if args.users:
-        values["users"] = ",".join([*settings.users, *args.users])
-    if args.faults:
-        values["faults"] = _fault_rules(settings.faults, args.faults)
-    return settings.with_text(values)
+    text: dict[str, str | None] = {n: values.get(n) for n in SERVE_FLAGS}
+    for name in SWITCHES:
+        if values.get(name) is not None:
+            text[name] = "true" if values[name] else "false"
+    if values.get("users"):
+        text["users"] = ",".join([*settings.users, *values["users"]])
+    if values.get("faults"):
+        text["faults"] = _fault_rules(settings.faults, values["faults"])
+    return settings.with_text(text)
+
+
+def build_parser() -> _ServeParser:
+    """`build_parser().parse_args(["serve", ...])`: `serve`'s options as a namespace for
+    `settings_from` (the argparse-era spelling, kept for callers of it)."""
+    return _ServeParser()
+
+
+class _ServeParser:
+    def parse_args(self, argv: Sequence[str]) -> argparse.Namespace:
+        if not argv or argv[0] != "serve":
+            raise click.UsageError("only `serve` options can be parsed here")
+        with serve_command.make_context("serve", list(argv[1:])) as ctx:
+            return argparse.Namespace(**ctx.params)
+
+
+def serve_settings(argv: Sequence[str]) -> Settings:
+    """The settings `mockbsc serve ARGV` would run with, in this environment.
+
+    Raises:
+        SettingsError: a flag or variable has a bad value (the message names it).
+        click.UsageError: an unknown flag.
+    """
+    with serve_command.make_context("serve", list(argv)) as ctx:
+        return settings_from(ctx.params, os.environ)
 
 
 def _fault_rules(configured: str | None, flags: Sequence[str]) -> str:
@@ -125,6 +199,13 @@ def serve(settings: Settings, fd: int | None = None) -> int:
     except (FixtureError, SettingsError) as exc:
         print(f"mockbsc: {exc}", file=sys.stderr)
         return 2
+    if settings.access_log:
+        access = logging.getLogger("mockbsc.access")
+        access.setLevel(logging.INFO)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s mockbsc.access %(message)s"))
+        access.addHandler(handler)
+        access.propagate = False
     # The seeded fleet lives as long as the server: keep it out of the cyclic GC's full
     # passes, each of which would otherwise stall every request (~120 ms at 100,000 SIMs).
     gc.freeze()
@@ -138,21 +219,100 @@ def serve(settings: Settings, fd: int | None = None) -> int:
     return 0 if server.started else 3  # 3: uvicorn's own status for a failed start-up
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    extra = argv[argv.index("--") + 1:] if "--" in argv else []  # for `contract`: schemathesis's
-    argv = argv[: argv.index("--")] if "--" in argv else argv
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    if args.command == "contract":
-        return contract_cli.main(args, extra)
-    if args.command in ("import", "proxy"):
-        return mirror_cli.main(args)
+@cli.group("fixtures")
+def fixtures_group() -> None:
+    """The fixtures file: its JSON Schema, and a check of one file."""
+
+
+@fixtures_group.command("schema")
+def fixtures_schema() -> int:
+    """Print the JSON Schema of the fixtures file (YAML editors and CI can use it)."""
+    import json
+
+    from mockbsc.adapters.fixtures_schema import SCHEMA
+
+    click.echo(json.dumps(SCHEMA, indent=2))
+    return 0
+
+
+@fixtures_group.command("check")
+@click.argument("file", type=click.Path(dir_okay=False))
+def fixtures_check(file: str) -> int:
+    """Check FILE as `serve --fixtures FILE` reads it; name each wrong field (exit 2)."""
+    from mockbsc.adapters.fixtures_file import FixtureError, load_scenario
+
     try:
-        settings = settings_from(args, dict(os.environ))
-    except SettingsError as exc:
+        scenario = load_scenario(file)
+    except FixtureError as exc:
         print(f"mockbsc: {exc}", file=sys.stderr)
         return 2
-    if args.command == "serve":
-        return serve(settings, args.fd)
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    sims = sum(o.sims + len(o.explicit) for o in scenario.orgs)
+    click.echo(f"{file}: ok ({len(scenario.orgs)} organisation(s), {sims} SIM(s), "
+               f"{len(scenario.users)} user(s), {len(scenario.products)} product(s))")
+    return 0
+
+
+@cli.command("contract", **PASSTHROUGH)
+@click.pass_context
+def contract_command(ctx: click.Context) -> int:
+    """Contract tests against a BSC server, `diff` of two contracts, `replay` of cassettes."""
+    return _argparse_command(ctx, "contract")
+
+
+@cli.command("import", **PASSTHROUGH)
+@click.pass_context
+def import_command(ctx: click.Context) -> int:
+    """Import an organisation as fixtures (`mockbsc import -h`)."""
+    return _argparse_command(ctx, "import")
+
+
+@cli.command("proxy", **PASSTHROUGH)
+@click.pass_context
+def proxy_command(ctx: click.Context) -> int:
+    """Validating, recording proxy to a BSC server (`mockbsc proxy -h`)."""
+    return _argparse_command(ctx, "proxy")
+
+
+def _argparse_command(ctx: click.Context, name: str) -> int:
+    """Run a command that keeps its argparse parser; `--` and what follows go to
+    schemathesis (`contract` only)."""
+    import argparse
+
+    from mockbsc.api import mirror_cli
+    from mockbsc.contract.kit import cli as contract_cli
+
+    argv: list[str] = list(ctx.args)
+    extra = list(ctx.obj or [])
+    parser = argparse.ArgumentParser(prog="mockbsc")
+    commands = parser.add_subparsers(dest="command", required=True)
+    if name == "contract":
+        contract_cli.add_parser(commands)
+    else:
+        mirror_cli.add_parsers(commands)
+    args = parser.parse_args([name, *argv])
+    if name == "contract":
+        return contract_cli.main(args, extra)
+    return mirror_cli.main(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; the exit status is returned (0 ok, 1 a failed check, 2 a usage
+    or settings error, 3 uvicorn could not start)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING)
+    # click would take `--` for itself: what follows it is schemathesis's (`contract`).
+    extra = argv[argv.index("--") + 1:] if "--" in argv else None
+    argv = argv[: argv.index("--")] if "--" in argv else argv
+    try:
+        result = cli.main(args=argv, prog_name="mockbsc", standalone_mode=False, obj=extra)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        print("Aborted!", file=sys.stderr)
+        return 1
+    except SystemExit as exc:  # argparse of contract/import/proxy
+        return exc.code if isinstance(exc.code, int) else 2
+    return result if isinstance(result, int) else 0

@@ -75,6 +75,7 @@ class Settings:
     sandbox_ttl: float = 3600.0
     max_sandboxes: int = 200
     log_level: str = "info"
+    access_log: bool = False  # one line per BSC call on stderr (api/journal_middleware.py)
     extra: Mapping[str, str] = field(default_factory=dict)
 
     def replace(self, **changes: Any) -> Settings:
@@ -162,8 +163,9 @@ def _check(name: str, value: object) -> None:
 def settings_of(emulator: Any) -> Settings:
     """The full settings of an emulator the app serves.
 
-    The domain types its settings as `PlatformSettings` (`mockbsc.domain.scenario`) (the values it reads); the app,
-    the server and the adapters read more of them (ports, limits, the state file).
+    The domain types its settings as `PlatformSettings` (in `mockbsc.domain.scenario`: the
+    values it reads); the app, the server and the adapters read more of them (ports, limits,
+    the state file).
 
     Raises:
         TypeError: the emulator was made with another settings object.

@@ -8,17 +8,38 @@ from pathlib import Path
 
 import pytest
 
-from mockbsc.cli import build_parser, settings_from
+from mockbsc.cli import SERVE_FLAGS, main, serve_settings
 from mockbsc.config import Settings, SettingsError
 
 
-def test_flags_override_environment() -> None:
-    args = build_parser().parse_args(["serve", "--port", "9001", "--user", "ci:secret"])
-    settings = settings_from(args, {"MOCKBSC_PORT": "9000", "MOCKBSC_SIMS": "12",
-                                    "MOCKBSC_CLOCK": "manual"})
+def test_flags_override_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {"MOCKBSC_PORT": "9000", "MOCKBSC_SIMS": "12", "MOCKBSC_CLOCK": "manual",
+                        "MOCKBSC_USER": "env:pw", "MOCKBSC_TOKEN_REUSE": "false"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("MOCKBSC_HOST", raising=False)
+    settings = serve_settings(["--port", "9001", "--user", "ci:secret", "--access-log"])
     assert (settings.port, settings.sims, settings.clock) == (9001, 12, "manual")
-    assert settings.users == ("ci:secret",)
+    assert settings.users == ("env:pw", "ci:secret")  # --user adds to MOCKBSC_USER
     assert settings.host == "127.0.0.1"
+    assert settings.token_reuse is False  # a setting only a variable sets
+    assert settings.access_log is True
+
+
+def test_serve_help_shows_each_flags_environment_variable(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for name in (*SERVE_FLAGS, "access_log"):
+        assert f"--{name.replace('_', '-')}" in text
+        assert f"MOCKBSC_{name.upper()}" in text, name
+
+
+def test_unknown_flags_and_commands_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--no-such-flag"]) == 2
+    assert "--no-such-flag" in capsys.readouterr().err
+    assert main(["frobnicate"]) == 2
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("mockbsc ")
 
 
 @pytest.mark.parametrize(("env", "needle"), [
@@ -88,3 +109,37 @@ def test_import_through_a_recording_proxy_uses_get_only_and_breaks_no_rule(
     assert calls.count("postAccessTokenPOST.yaml") == 1
     assert all(c.startswith("get") for c in calls if c != "postAccessTokenPOST.yaml")
     assert len(calls) == 1 + 1 + 4 * 3 + 2  # token, listing, 3 reads per SIM, products, orders
+
+
+def test_fixtures_schema_and_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    import jsonschema
+    import yaml
+
+    from mockbsc.adapters.fixtures_file import default_fixtures_path
+
+    assert main(["fixtures", "schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    jsonschema.validate(yaml.safe_load(default_fixtures_path().read_text()), schema)
+    assert main(["fixtures", "check", str(default_fixtures_path())]) == 0
+    assert ": ok (2 organisation(s)" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("organisations: []\n")
+    assert main(["fixtures", "check", str(bad)]) == 2
+    checked = capsys.readouterr().err
+    assert "organisations: needs at least 1 item(s)" in checked
+    assert main(["serve", "--fixtures", str(bad)]) == 2  # the same message, before binding
+    assert capsys.readouterr().err == checked
+
+
+def test_the_readme_fault_flags_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.delenv("MOCKBSC_FAULTS", raising=False)
+    settings = serve_settings([
+        "--fault", "GET /v1/sims/{iccid} status=503 times=2",
+        "--fault", '{"operation": "getSimsUsingGET", "latency_ms": 200, "latency_max_ms": 900}'])
+    assert settings.faults is not None
+    rules = json.loads(settings.faults)
+    assert [r.get("status") for r in rules] == [503, None]

@@ -80,6 +80,29 @@ def test_dockerfile_is_slim_non_root_and_healthchecked() -> None:
         assert tool not in runs
 
 
+def _seconds(flag: str, text: str) -> float:
+    found = re.search(rf"--{flag}=(\d+)s\b", text)
+    return float(found[1]) if found else float("inf")
+
+
+def test_image_reports_healthy_within_two_seconds_of_starting() -> None:
+    health = dict(instructions())["HEALTHCHECK"]
+    # CI service containers wait for "healthy": probe at most every 2 s while starting.
+    assert min(_seconds("start-interval", health), _seconds("interval", health)) <= 2
+    assert _seconds("start-period", health) >= 10  # a slow start is not counted as failing
+
+
+def test_dependencies_are_a_cached_layer_of_their_own_and_labels_are_oci() -> None:
+    steps = instructions()
+    copies = [i for i, (w, a) in enumerate(steps) if w == "COPY" and "mockbsc" in a.split()[0]]
+    installs = [i for i, (w, a) in enumerate(steps) if w == "RUN" and "pip install" in a]
+    assert installs[0] < copies[0], "dependencies must install before the code is copied"
+    assert "--no-deps" in steps[installs[-1]][1]
+    labels = " ".join(a for w, a in steps if w == "LABEL")
+    for key in ("title", "description", "version", "licenses"):
+        assert f"org.opencontainers.image.{key}=" in labels
+
+
 def test_dockerignore_whitelists_only_what_the_build_copies() -> None:
     for kept in ("pyproject.toml", "README.md", "mockbsc/testing/server.py",
                  "contracts/bsc-openapi.yaml",

@@ -1,5 +1,7 @@
-"""The user's cache (`$XDG_CACHE_HOME/mockbsc`, else `~/.cache/mockbsc`): start-up work kept
-between processes, best effort.
+"""The user's cache (the platform's own place, by platformdirs: `$XDG_CACHE_HOME/mockbsc`,
+else `~/.cache/mockbsc` on Linux, `~/Library/Caches/mockbsc` on macOS): start-up work kept
+between processes, best effort. `MOCKBSC_CACHE_DIR` moves it; `MOCKBSC_NO_CACHE=1` turns it
+off (nothing read, nothing written).
 
 Only derived data lives here (Faker's label pools, parsed contracts), each file named by
 what it was made from, so a stale entry is never read; a cache that cannot be read or
@@ -13,14 +15,21 @@ from pathlib import Path
 
 
 def cache_dir() -> Path | None:
-    """The directory, or None when there is no home to put it in (a uid without passwd entry)."""
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base:
+    """The directory, or None: caching is off, or there is no home to put it in (a uid
+    without passwd entry)."""
+    if os.environ.get("MOCKBSC_NO_CACHE", "").lower() in ("1", "true", "yes", "on"):
+        return None
+    if os.environ.get("MOCKBSC_CACHE_DIR"):
+        return Path(os.environ["MOCKBSC_CACHE_DIR"])
+    if not os.environ.get("XDG_CACHE_HOME"):
         try:
-            base = str(Path.home() / ".cache")
+            Path.home()
         except RuntimeError:  # "Could not determine home directory."
             return None
-    return Path(base) / "mockbsc"
+    import platformdirs
+
+    base = Path(platformdirs.user_cache_dir("mockbsc", appauthor=False))
+    return base if base.is_absolute() else None  # "~/..." when there is no home after all
 
 
 def read(name: str) -> bytes | None:

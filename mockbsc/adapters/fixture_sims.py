@@ -175,8 +175,9 @@ def orders_of(raw: Any, org_id: int, where: str) -> tuple[Order, ...]:
         try:
             kind = OrderType(str(item.get("order_type", "ADDITIONAL_ORDER")))
             status = OrderStatus(str(item.get("order_status", "COMPLETED")))
-        except ValueError as exc:
-            raise ValueError(f"{here}: {exc}") from None
+        except ValueError:  # the schema names the field; this is for a caller without it
+            raise ValueError(f"{here}: order_type or order_status is not a known value") \
+                from None
         moment = parse_date(item.get("order_date"), f"{here}.order_date")
         if moment is None:
             raise ValueError(f"{here}.order_date: required")

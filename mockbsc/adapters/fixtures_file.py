@@ -19,6 +19,7 @@ import yaml
 
 from mockbsc.adapters import cache
 from mockbsc.adapters.fixture_sims import orders_of, sims_of
+from mockbsc.adapters.fixtures_schema import problems
 from mockbsc.domain.fleet.seeding import POOL_SIZE, faker_pool
 from mockbsc.domain.orders.models import Charge, Product
 from mockbsc.domain.scenario import FleetMix, OrgSpec, Scenario, UserSpec
@@ -49,10 +50,13 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         raise FixtureError(f"fixtures {source}: {exc}") from None
     if not isinstance(raw, dict):
         raise FixtureError(f"fixtures {source}: expected a mapping at the top")
+    found = problems(raw)
+    if found:
+        raise FixtureError(f"fixtures {source}: " + "; ".join(found)) from None
     try:
         return _scenario(raw)
     except (KeyError, TypeError, ValueError) as exc:
-        raise FixtureError(f"fixtures {source}: bad or missing field {exc}") from None
+        raise FixtureError(f"fixtures {source}: {exc}") from None
 
 
 def scenario_of(raw: Mapping[str, Any], source: str) -> Scenario:

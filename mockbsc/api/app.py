@@ -152,7 +152,10 @@ def create_app(emulator: Emulator | None = None, *, sandboxes: SandboxRegistry |
         if not root:  # building them is most of a sandbox's app (~1 ms of its create)
             _SANDBOX_ROUTES[(bsc, control)] = tuple(routes)
 
-    middleware = [Middleware(BrowserGuard), Middleware(JournalMiddleware)]
+    # A typo'd operationId in a journal query raises instead of finding nothing.
+    emulator.journal.operations = frozenset(bsc.operations)
+    middleware = [Middleware(BrowserGuard),
+                  Middleware(JournalMiddleware, access_log=settings_of(emulator).access_log)]
     registry = None
     if root:
         registry = sandboxes if sandboxes is not None else SandboxRegistry(

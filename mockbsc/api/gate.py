@@ -18,7 +18,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockbsc.api.errors import Envelope, error_response
-from mockbsc.api.journal_middleware import FAULT_KEY  # the journal shows which calls a fault hit
+
+# the journal shows which calls a fault hit, and why a call was refused
+from mockbsc.api.journal_middleware import FAULT_KEY, REASON_KEY, RECEIVE_KEY
 from mockbsc.config import settings_of
 from mockbsc.contract.document import Operation
 from mockbsc.domain.access.models import Token
@@ -76,6 +78,7 @@ async def admit(request: Request, emulator: Emulator, op: Operation, token: Toke
         client = request.client.host if request.client else None
         emulator.limits.check(op.path, client, org_id, emulator.now())
     except RateLimited as exc:
+        request.scope[REASON_KEY] = str(exc)
         return error_response(envelope, 429, str(exc), path=request.url.path,
                               now=emulator.now(), headers={"Retry-After": str(exc.retry_after)})
     return None
@@ -86,7 +89,8 @@ async def _inflict(request: Request, emulator: Emulator, fault: Fault,
     if fault.latency:
         await anyio.sleep(fault.latency)  # the user's chosen delay, in real time
     if fault.drop:
-        transport = getattr(getattr(request.receive, "__self__", None), "transport", None)
+        receive = request.scope.get(RECEIVE_KEY, request.receive)
+        transport = getattr(getattr(receive, "__self__", None), "transport", None)
         if transport is None:
             raise _connection_dropped()()
         transport.close()

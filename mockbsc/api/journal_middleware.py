@@ -6,18 +6,23 @@ move the handler into another task; it only watches `http.response.start` go by.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockbsc.domain.journal import FIELD_LIMIT, JournalEntry
+from mockbsc.domain.journal import BODY_LIMIT, JournalEntry
 from mockbsc.domain.platform import Emulator
 
 ORG_KEY = "mockbsc.org_id"
 _FIELDS = ("at", "method", "path", "query", "operation", "status", "duration_ms", "org_id",
            "fault")
 FAULT_KEY = "mockbsc.fault"
+REASON_KEY = "mockbsc.reason"  # why the call was refused (api/operation.py sets it)
+RECEIVE_KEY = "mockbsc.receive"  # the server's own receive, under the journal's tap: an
+# injected drop (api/gate.py) closes the connection through its transport
+ACCESS_LOG = logging.getLogger("mockbsc.access")
 
 
 class JournalMiddleware:
@@ -27,9 +32,11 @@ class JournalMiddleware:
     the explorer's assets and the control plane's own calls would drown what a test asks about.
     """
 
-    def __init__(self, app: ASGIApp, prefixes: Sequence[str] = ("/management-api",)) -> None:
+    def __init__(self, app: ASGIApp, prefixes: Sequence[str] = ("/management-api",),
+                 access_log: bool = False) -> None:
         self.app = app
         self.prefixes = tuple(prefixes)
+        self.access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not str(scope["path"]).startswith(self.prefixes):
@@ -41,6 +48,19 @@ class JournalMiddleware:
         at = emulator.now()
         status = 500
         recorded = False
+        scope[RECEIVE_KEY] = receive
+        chunks: list[bytes] = []
+        seen = 0  # body bytes received; at most BODY_LIMIT of them are kept
+
+        async def tap() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                if seen < BODY_LIMIT and chunk:
+                    chunks.append(chunk[:BODY_LIMIT - seen])
+                seen += len(chunk)
+            return message
 
         def record() -> None:
             nonlocal recorded
@@ -48,28 +68,49 @@ class JournalMiddleware:
                 return
             recorded = True
             route = scope.get("route")
-            path = str(scope["path"])
-            query = bytes(scope.get("query_string", b"")).decode("latin-1")
-            fields = (at, str(scope["method"]), path, query, getattr(route, "name", None),
-                      status, (time.perf_counter() - started) * 1000, scope.get(ORG_KEY),
-                      scope.get(FAULT_KEY))
-            if len(path) > FIELD_LIMIT or len(query) > FIELD_LIMIT:
-                entry = JournalEntry.bounded(**dict(zip(_FIELDS, fields, strict=True)))
-            else:  # the usual case, without building keyword arguments
-                entry = JournalEntry(*fields)
+            entry = JournalEntry.bounded(
+                at=at,
+                method=str(scope["method"]),
+                path=str(scope["path"]),
+                query=bytes(scope.get("query_string", b"")).decode("latin-1"),
+                operation=getattr(route, "name", None),
+                status=status,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                org_id=scope.get(ORG_KEY),
+                fault=scope.get(FAULT_KEY),
+                reason=scope.get(REASON_KEY),
+                body=b"".join(chunks),
+                body_size=seen,
+                headers=tuple(scope["headers"]),
+            )
             emulator.journal.record(entry)
+            if self.access_log:
+                access_line(entry)
 
         async def watch(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
-            elif message["type"] == "http.response.body" and not message.get("more_body"):
-                # Before the last byte leaves: a client that has its answer finds the call
-                # in the journal (recording after it raced the client's next request).
+                # Before the head leaves: a client that has its answer finds the call in the
+                # journal. Recording at the last body chunk raced it: an answer with
+                # `content-length: 0` is complete for the client once its head is sent.
                 record()
             await send(message)
 
         try:
-            await self.app(scope, receive, watch)
+            await self.app(scope, tap, watch)
         finally:
             record()  # no body was sent (an error, a dropped connection)
+
+
+def access_line(entry: JournalEntry) -> None:
+    """One line of `--access-log`: what came in, where it went, how it ended, and why a
+    refused call was refused (the rule it broke) or which fault fired."""
+    target = entry.path + ("?" + entry.query if entry.query else "")
+    line = (f"{entry.method} {target} {entry.operation or '-'} {entry.status} "
+            f"{entry.duration_ms:.1f}ms")
+    if entry.fault:
+        line += f" fault={entry.fault}"
+    if entry.reason:
+        line += f" reason={entry.reason!r}"
+    ACCESS_LOG.info(line)

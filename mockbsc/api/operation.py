@@ -180,6 +180,9 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
 def _error(request: Request, emulator: Emulator, envelope: Envelope, status: int, message: str,
            violations: list[Violation] | None = None, code: str | None = None) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    # For the journal and --access-log: the rule a refused call broke.
+    request.scope["mockbsc.reason"] = "; ".join(
+        f"{v.message} (rule: {v.rule})" for v in violations) if violations else message
     return error_response(envelope, status, message, path=request.url.path, now=emulator.now(),
                           code=code, violations=violations or (), headers=headers)
 

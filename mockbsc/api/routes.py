@@ -6,8 +6,7 @@ operation, so the contract and the code cannot drift apart.
 
 from __future__ import annotations
 
-from mockbsc.api.handlers import (control, faults, nce, orders, sandboxes, sims, sms, state,
-                                     tokens)
+from mockbsc.api.handlers import control, faults, nce, orders, sandboxes, sims, sms, state, tokens
 from mockbsc.api.operation import Handler
 
 BSC_HANDLERS: dict[str, Handler] = {

@@ -7,12 +7,15 @@ pytest-httpserver's `log`); the ring keeps a long-running sidecar from growing w
 
 from __future__ import annotations
 
+import difflib
+import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qsl
 
 DEFAULT_CAPACITY = 10_000
 DEFAULT_BYTES = 16 * 1024 * 1024
@@ -21,6 +24,47 @@ DEFAULT_BYTES = 16 * 1024 * 1024
 FIELD_LIMIT = 2048
 """Longer paths and query strings are cut to this many characters; the entry says so."""
 ENTRY_OVERHEAD = 256  # bytes of one entry besides its text (object, datetime, numbers)
+BODY_LIMIT = 16 * 1024
+"""Request bodies are kept up to this many bytes (a longer one is cut and marked `truncated`):
+enough for any BSC payload a test asserts on, small enough that 1,000 calls cost 16 MiB."""
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key",
+                            "x-auth-token", "x-admin-token"})
+SECRET_WORDS = ("secret", "password", "token", "api-key", "apikey")
+REDACTED = "[redacted]"
+
+Headers = tuple[tuple[bytes, bytes], ...]
+
+
+def redacted_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Headers as a test reads them, secrets hidden: `Authorization` keeps only its scheme
+    (`Bearer [redacted]`), so a test can still see *how* the client authenticated."""
+    headers: dict[str, str] = {}
+    for name_bytes, value_bytes in raw:
+        name, value = name_bytes.decode("latin-1").lower(), value_bytes.decode("latin-1")
+        if name in SECRET_HEADERS or any(word in name for word in SECRET_WORDS):
+            scheme = value.split(" ", 1)[0] if " " in value.strip() else ""
+            value = f"{scheme} {REDACTED}" if scheme else REDACTED
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    return headers
+
+
+def parsed_body(raw: bytes, content_type: str, cut: bool) -> Any:
+    """The body as parsed JSON, a form as a mapping (secret fields hidden), else text.
+
+    Parsed only when an entry is read, never while the call is recorded (that stays cheap).
+    """
+    text = raw.decode("utf-8", "replace")
+    if cut:
+        return text
+    if "json" in content_type:
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    if "x-www-form-urlencoded" in content_type:
+        return {k: REDACTED if any(w in k.lower() for w in SECRET_WORDS) else v
+                for k, v in parse_qsl(text, keep_blank_values=True)}
+    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,22 +81,42 @@ class JournalEntry:
     org_id: int | None = None
     fault: str | None = None
     truncated: bool = False
+    body: bytes = b""
+    headers: Headers = ()
+    reason: str | None = None  # why mockbsc refused the call (its error message)
 
     @classmethod
-    def bounded(cls, **fields: Any) -> JournalEntry:
-        """An entry whose path and query are cut to `FIELD_LIMIT` characters (and marked)."""
+    def bounded(cls, *, body_size: int | None = None, **fields: Any) -> JournalEntry:
+        """An entry whose path and query are cut to `FIELD_LIMIT` characters and its body to
+        `BODY_LIMIT` bytes (and marked); `body_size` is the body's full length."""
         cut = False
         for name in ("path", "query"):
             if len(fields[name]) > FIELD_LIMIT:
                 fields[name] = fields[name][:FIELD_LIMIT]
                 cut = True
+        body = fields.get("body", b"")
+        if len(body) > BODY_LIMIT or (body_size or 0) > len(body):
+            fields["body"] = body[:BODY_LIMIT]
+            cut = True
         return cls(**fields, truncated=cut)
 
     @property
     def size(self) -> int:
         """Roughly what the entry costs in memory, for the journal's byte budget."""
         return (ENTRY_OVERHEAD + len(self.path) + len(self.query) + len(self.operation or "")
-                + len(self.fault or ""))
+                + len(self.fault or "") + len(self.body) + len(self.reason or "")
+                + sum(len(n) + len(v) for n, v in self.headers))
+
+    @property
+    def content_type(self) -> str:
+        return next((v.decode("latin-1").lower() for n, v in self.headers
+                     if n.lower() == b"content-type"), "")
+
+    def json(self) -> Any:
+        """The request body: parsed JSON (or a form's fields, or text; None when empty)."""
+        if not self.body:
+            return None
+        return parsed_body(self.body, self.content_type, self.truncated)
 
     def to_dict(self) -> dict[str, Any]:
         """The `RequestLogEntry` form of the control API (absent values are omitted)."""
@@ -64,10 +128,14 @@ class JournalEntry:
             "status": self.status,
             "duration_ms": round(self.duration_ms, 3),
         }
-        for name in ("operation", "org_id", "fault"):
+        for name in ("operation", "org_id", "fault", "reason"):
             value = getattr(self, name)
             if value is not None:
                 entry[name] = value
+        if self.headers:
+            entry["headers"] = redacted_headers(self.headers)
+        if self.body:
+            entry["body"] = self.json()
         if self.truncated:
             entry["truncated"] = True
         return entry
@@ -81,6 +149,9 @@ class RequestJournal:
     """
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY, max_bytes: int = DEFAULT_BYTES) -> None:
+        self.operations: frozenset[str] = frozenset()
+        """The operationIds calls can be routed to (the app tells): a name outside them is a
+        typo, and `entries()` says so instead of finding nothing."""
         self._entries: deque[JournalEntry] = deque()
         self._capacity = capacity
         self.max_bytes = max_bytes
@@ -117,7 +188,12 @@ class RequestJournal:
             operation: keep only calls routed to this operationId.
             limit: keep only the newest `limit` matching calls.
             path: keep only calls to this exact path.
+
+        Raises:
+            LookupError: `operation` is no known operationId (the close matches named), so
+                a typo cannot make "no such call" pass.
         """
+        self.check_operation(operation)
         with self._lock:
             found = [e for e in self._entries
                      if (operation is None or e.operation == operation)
@@ -134,8 +210,48 @@ class RequestJournal:
             raise LookupError(f"no request{' of ' + operation if operation else ''} recorded")
         return found[0]
 
+    def check_operation(self, operation: str | None) -> None:
+        """Raise LookupError, naming close matches, when `operation` is no known operationId."""
+        if operation is None or not self.operations or operation in self.operations:
+            return
+        close = difflib.get_close_matches(operation, sorted(self.operations), n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(close)}?" if close else ""
+        raise LookupError(f"no operation '{operation}'{hint}")
+
+    def assert_called(self, operation: str, times: int | None = None, json: Any = None,
+                      params: Mapping[str, str] | None = None) -> list[JournalEntry]:
+        """Assert the code under test called `operation` (`times` times, if given), with this
+        JSON body and these query parameters (each, if given); return the matching calls.
+
+        Raises:
+            AssertionError: no (or not `times`) matching calls; the message lists the calls
+                that were made, as respx's and WireMock's `verify` do.
+        """
+        calls = self.entries(operation)
+        matching = [e for e in calls
+                    if (json is None or e.json() == json)
+                    and (params is None or _params_match(e.query, params))]
+        if (times is None and matching) or (times is not None and len(matching) == times):
+            return matching
+        wanted = f"{operation}" + (f" with body {json!r}" if json is not None else "") \
+            + (f" with params {dict(params)!r}" if params is not None else "")
+        expected = "at least once" if times is None else f"{times} time(s)"
+        made = self.entries()
+        lines = [f"  {e.method} {e.path}{'?' + e.query if e.query else ''} -> {e.status}"
+                 f" ({e.operation or 'unrouted'})" + (f" body={e.json()!r}" if e.body else "")
+                 for e in made[-20:]]
+        listing = "\n".join(lines) if lines else "  (none)"
+        raise AssertionError(f"expected {wanted} {expected}, matched {len(matching)} "
+                             f"of {len(calls)} call(s) of {operation}; calls made "
+                             f"({len(made)}, newest 20 shown):\n{listing}")
+
     def __len__(self) -> int:
         return len(self._entries)
 
     def __iter__(self) -> Iterator[JournalEntry]:
         return iter(self.entries())
+
+
+def _params_match(query: str, params: Mapping[str, str]) -> bool:
+    given = dict(parse_qsl(query, keep_blank_values=True))
+    return all(given.get(k) == str(v) for k, v in params.items())

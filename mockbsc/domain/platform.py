@@ -115,7 +115,7 @@ class Emulator:
         )
         self.sms = SmsCenter()
         self.scheduler = Scheduler(self.clock)
-        self.webhooks = WebhookDispatcher(retry_policy(settings), self.lock, self._forward_url)
+        self.webhooks = WebhookDispatcher(retry_policy(settings), self.lock, self.forward_url)
         self.journal = RequestJournal(max_bytes=settings.journal_bytes)
         self.faults = FaultBook("/management-api")
         self.limits = RateLimiter(settings.rate_limits)
@@ -247,7 +247,8 @@ class Emulator:
             self.clock.set(max(moment, self.clock.now()))
         return ran
 
-    def _forward_url(self, org_id: int) -> str | None:
+    def forward_url(self, org_id: int) -> str | None:
+        """Where an organisation's SMS are forwarded (set it: `forwarder.set_url`)."""
         org = self.orgs.get(org_id)
         return org.sms_forward_url if org else None
 

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from mockbsc.testing.receiver import WebhookReceiver
     from mockbsc.testing.remote import RemoteSandbox
     from mockbsc.testing.server import BearerToken, MockBSCServer
+    from mockbsc.testing.verify import VerifyingEmulator
 
 MARKER = (
     "mockbsc(seed=1, sims=None, token_ttl=3600, fixtures=None, **settings): settings of the "
@@ -158,17 +159,22 @@ def _local_only(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture
-def mockbsc(mockbsc_settings: Settings, mockbsc_clock: ManualClock) -> Emulator:
-    """A fresh emulator seeded from the settings: the handle to arrange and assert.
+def mockbsc(mockbsc_settings: Settings, mockbsc_clock: ManualClock) -> VerifyingEmulator:
+    """A fresh emulator seeded from the settings: the handle to arrange and assert
+    (`mockbsc.assert_called(operation, times=, json=, params=)`, `mockbsc.requests()`).
 
     With `@pytest.mark.mockbsc(clock="system")` it runs on real time instead of `mockbsc_clock`.
     """
     from mockbsc.adapters.fixtures_file import label_words, load_scenario
-    from mockbsc.domain.platform import Emulator
+    from mockbsc.contract.document import BSC_CONTRACT, Contract
+    from mockbsc.testing.verify import VerifyingEmulator
 
     clock = mockbsc_clock if mockbsc_settings.clock == "manual" else None
-    return Emulator(mockbsc_settings, load_scenario(mockbsc_settings.fixtures), clock=clock,
-                    labels=label_words)
+    emulator = VerifyingEmulator(mockbsc_settings, load_scenario(mockbsc_settings.fixtures),
+                                 clock=clock, labels=label_words)
+    # `mockbsc.assert_called("noSuchOperation")` raises instead of passing on an empty list.
+    emulator.journal.operations = frozenset(Contract.load(BSC_CONTRACT).operations)
+    return emulator
 
 
 @pytest.fixture
@@ -224,15 +230,48 @@ def mockbsc_token(request: pytest.FixtureRequest) -> BearerToken:
     return issue_token(request.getfixturevalue("mockbsc"))
 
 
+def pinned_address(host_variable: str, port_variable: str,
+                   worker: str | None = None) -> tuple[str, int]:
+    """(host, port) from two variables (default 127.0.0.1 and 0, a free port).
+
+    Under pytest-xdist each worker runs its own server, so a pinned port is a *base*: worker
+    `gwN` (`worker`, the session's xdist worker id) listens on port + N (`gw0` on the port).
+
+    Raises:
+        pytest.UsageError: the port variable is not a port number.
+    """
+    raw = os.environ.get(port_variable, "0")
+    try:
+        port = int(raw)
+    except ValueError:
+        raise pytest.UsageError(f"{port_variable}={raw!r} is not a port number") from None
+    if port and worker and worker.startswith("gw") and worker[2:].isdigit():
+        port += int(worker[2:])
+    return os.environ.get(host_variable, "127.0.0.1"), port
+
+
+def _xdist_worker(config: pytest.Config) -> str | None:
+    """This session's pytest-xdist worker id (`gw0`, ...), None outside a worker."""
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else None
+
+
+def _bind_failed(what: str, variable: str, host: str, port: int, exc: OSError) -> str:
+    return (f"mockbsc: the {what} cannot listen on {host}:{port} ({exc.strerror or exc}); "
+            f"{variable} pins it: under pytest-xdist worker gwN uses {variable} + N, so leave "
+            f"that many ports free after it, or unset {variable} for a free port")
+
+
 @pytest.fixture(scope="session")
-def mockbsc_listen_address() -> tuple[str, int]:
+def mockbsc_listen_address(request: pytest.FixtureRequest) -> tuple[str, int]:
     """Where the session's live server listens: 127.0.0.1 and a free port.
 
-    `MOCKBSC_TEST_HOST`/`MOCKBSC_TEST_PORT` pin it (say, for a client in a container). Not
-    `MOCKBSC_PORT`: that one configures `mockbsc serve`, which may be running beside the tests.
+    `MOCKBSC_TEST_HOST`/`MOCKBSC_TEST_PORT` pin it (say, for a client in a container); under
+    pytest-xdist worker `gwN` takes `MOCKBSC_TEST_PORT` + N. Not `MOCKBSC_PORT`: that one
+    configures `mockbsc serve`, which may be running beside the tests.
     """
-    return (os.environ.get("MOCKBSC_TEST_HOST", "127.0.0.1"),
-            int(os.environ.get("MOCKBSC_TEST_PORT", "0")))
+    return pinned_address("MOCKBSC_TEST_HOST", "MOCKBSC_TEST_PORT",
+                          _xdist_worker(request.config))
 
 
 @pytest.fixture(scope="session")
@@ -242,6 +281,11 @@ def mockbsc_server_session(mockbsc_listen_address: tuple[str, int]) -> Iterator[
 
     host, port = mockbsc_listen_address
     server = MockBSCServer(host=host, port=port)
+    try:
+        server.start()
+    except OSError as exc:
+        pytest.fail(_bind_failed("live server", "MOCKBSC_TEST_PORT", host, port, exc),
+                    pytrace=False)
     with server:
         yield server
 
@@ -289,14 +333,23 @@ def mockbsc_server(request: pytest.FixtureRequest) -> Iterator[MockBSCServer]:
 
 
 @pytest.fixture
-def mockbsc_webhook_receiver() -> Iterator[WebhookReceiver]:
+def mockbsc_webhook_receiver(request: pytest.FixtureRequest) -> Iterator[WebhookReceiver]:
     """A real HTTP endpoint on a free port recording what it receives (`.url`, `.requests`).
 
     `.fail_next(n)` makes it answer 500 to the next n requests; `.wait_for(n)` polls for them.
+    `MOCKBSC_TEST_WEBHOOK_HOST`/`MOCKBSC_TEST_WEBHOOK_PORT` pin where it listens (say, for a
+    mockbsc in a container); under pytest-xdist worker `gwN` takes the port + N.
     """
     from mockbsc.testing.receiver import WebhookReceiver
 
-    with WebhookReceiver() as receiver:
+    host, port = pinned_address("MOCKBSC_TEST_WEBHOOK_HOST", "MOCKBSC_TEST_WEBHOOK_PORT",
+                                _xdist_worker(request.config))
+    try:
+        receiver = WebhookReceiver(host, port=port)
+    except OSError as exc:
+        pytest.fail(_bind_failed("webhook receiver", "MOCKBSC_TEST_WEBHOOK_PORT", host, port,
+                                 exc), pytrace=False)
+    with receiver:
         yield receiver
 
 
@@ -312,6 +365,7 @@ __all__: list[str] = [
     "mockbsc_settings",
     "mockbsc_token",
     "mockbsc_webhook_receiver",
+    "pinned_address",
     "pytest_addoption",
     "pytest_configure",
     "settings_for",

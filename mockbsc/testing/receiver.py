@@ -40,14 +40,16 @@ class WebhookReceiver:
     """Records every request; answers 200, or `fail_status` for the next `fail_next(n)` ones.
 
     Args:
-        host: address to bind (the port is always a free one).
+        host: address to bind.
+        port: port to bind; 0 (default) takes a free one.
         path: the path part of `.url`; any path is accepted and recorded.
         on_request: called with each request (already recorded) before it is answered, in
             the thread serving it: make the receiver slow, or call the API back first.
     """
 
     def __init__(self, host: str = "127.0.0.1", path: str = "/webhook",
-                 on_request: Callable[[ReceivedRequest], None] | None = None) -> None:
+                 on_request: Callable[[ReceivedRequest], None] | None = None,
+                 port: int = 0) -> None:
         self._lock = threading.Lock()
         self._requests: list[ReceivedRequest] = []
         self._failures = 0
@@ -58,7 +60,7 @@ class WebhookReceiver:
         # refused, and `up()` binds a new listener to the same port; nobody else can take it.
         self._holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        self._holder.bind((host, 0))
+        self._holder.bind((host, port))
         self.host = host
         self.port = port_of(self._holder)
         self.path = path

@@ -176,6 +176,7 @@ class MockBSCServer:
         from mockbsc.api.webhooks import ensure_sender
 
         # Served over HTTP, it must send webhooks for real (a bare emulator has no sender).
+        emulator.journal.operations = frozenset(self._app.state.bsc_contract.operations)
         self._app.state.emulator = ensure_sender(emulator)
         self.settings = settings_of(emulator)
         return emulator
@@ -194,8 +195,24 @@ class MockBSCServer:
         return issue_token(self.emulator, username, password)
 
     def requests(self, operation: str | None = None) -> list[dict[str, Any]]:
-        """What the code under test called, oldest first (`GET /_mockbsc/requests`)."""
+        """What the code under test called, oldest first (`GET /_mockbsc/requests`): each
+        with `body` (parsed JSON, a form's fields, or text) and `headers` (secrets redacted).
+
+        Raises:
+            LookupError: `operation` is no operationId of the BSC API (close matches named).
+        """
+        self.emulator.journal.check_operation(operation)
         return self._control_get("/_mockbsc/requests", {"operation": operation})
+
+    def assert_called(self, operation: str, times: int | None = None, json: Any = None,
+                      params: dict[str, str] | None = None) -> list[Any]:
+        """Assert the code under test called `operation` (`times` times; with this JSON body
+        and these query parameters, if given); the failure lists the calls that were made.
+
+        Returns the matching journal entries (`.json()` is the body, `.to_dict()` the
+        control API's form).
+        """
+        return self.emulator.journal.assert_called(operation, times, json, params)
 
     def deliveries(self, status: str | None = None,
                    iccid: str | None = None) -> list[dict[str, Any]]:

@@ -77,3 +77,16 @@ def test_no_home_means_no_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cache.cache_dir() is None
     assert cache.read("anything") is None
     cache.write("anything", b"data")  # does nothing, raises nothing
+
+
+def test_the_cache_can_be_moved_and_turned_off(monkeypatch: pytest.MonkeyPatch,
+                                               tmp_path: Path) -> None:
+    from mockbsc.adapters import cache
+
+    monkeypatch.setenv("MOCKBSC_CACHE_DIR", str(tmp_path / "here"))
+    cache.write("entry", b"data")
+    assert (tmp_path / "here" / "entry").read_bytes() == b"data"
+    assert cache.read("entry") == b"data"
+    monkeypatch.setenv("MOCKBSC_NO_CACHE", "1")
+    assert cache.cache_dir() is None
+    assert cache.read("entry") is None

@@ -7,7 +7,7 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from mockbsc.cli import build_parser, settings_from
+from mockbsc.cli import serve_settings
 from mockbsc.config import Settings
 from mockbsc.contract.document import CONTROL_CONTRACT, Contract
 from tests.conftest import API
@@ -55,15 +55,15 @@ def test_control_plane_is_open_without_an_admin_token(client: TestClient) -> Non
     assert client.get("/_mockbsc/clock").status_code == 200
 
 
-def test_admin_token_from_flag_and_environment() -> None:
-    args = build_parser().parse_args(["serve", "--admin-token", TOKEN])
-    assert settings_from(args, {}).admin_token == TOKEN
-    args = build_parser().parse_args(["serve"])
-    assert settings_from(args, {"MOCKBSC_ADMIN_TOKEN": TOKEN}).admin_token == TOKEN
+def test_admin_token_from_flag_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MOCKBSC_ADMIN_TOKEN", raising=False)
+    assert serve_settings(["--admin-token", TOKEN]).admin_token == TOKEN
+    monkeypatch.setenv("MOCKBSC_ADMIN_TOKEN", TOKEN)
+    assert serve_settings([]).admin_token == TOKEN
 
 
-def test_server_binds_loopback_unless_told_otherwise() -> None:
+def test_server_binds_loopback_unless_told_otherwise(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MOCKBSC_HOST", raising=False)
     assert Settings().host == "127.0.0.1"
-    assert settings_from(build_parser().parse_args(["serve"]), {}).host == "127.0.0.1"
-    assert settings_from(build_parser().parse_args(["serve", "--host", "0.0.0.0"]),
-                         {}).host == "0.0.0.0"
+    assert serve_settings([]).host == "127.0.0.1"
+    assert serve_settings(["--host", "0.0.0.0"]).host == "0.0.0.0"

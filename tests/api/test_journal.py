@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 from mockbsc.domain.journal import JournalEntry, RequestJournal
 from mockbsc.domain.platform import Emulator
+from mockbsc.testing.verify import VerifyingEmulator
 from tests.conftest import API
 
 
@@ -134,3 +135,87 @@ def test_journal_over_http_filters_by_operation_and_keeps_the_newest(
     assert [(e["query"], e["org_id"]) for e in response.json()] == [
         ("pageSize=2", 4321), ("pageSize=3", 4321)]
     assert len(client.get("/_mockbsc/requests").json()) == 5
+
+
+def test_journal_keeps_the_body_and_headers_with_secrets_redacted(
+    client: TestClient, auth: dict[str, str], iccid: str
+) -> None:
+    sent = {"payload": "ping", "source_address": "1234567"}
+    assert client.post(f"{API}/v1/sims/{iccid}/sms", json=sent,
+                       headers={**auth, "X-Trace": "t-1"}).status_code == 201
+    entry = client.get("/_mockbsc/requests",
+                       params={"operation": "sendSmsToSimUsingPOST"}).json()[-1]
+    assert entry["body"] == sent
+    assert entry["headers"]["authorization"] == "Bearer [redacted]"
+    assert entry["headers"]["x-trace"] == "t-1"
+    token_call = client.get("/_mockbsc/requests",
+                            params={"operation": "postAccessTokenPOST"}).json()[-1]
+    assert token_call["body"] == {"grant_type": "client_credentials"}
+    assert token_call["headers"]["authorization"] == "Basic [redacted]"
+
+
+def test_journal_cuts_a_long_body_and_marks_it(
+    client: TestClient, auth: dict[str, str], iccid: str
+) -> None:
+    client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth,
+                json={"payload": "x" * 40_000, "source_address": "1"})
+    entry = client.get("/_mockbsc/requests", params={"limit": 1}).json()[0]
+    assert entry["truncated"] is True
+    assert isinstance(entry["body"], str)
+    assert len(entry["body"]) == 16 * 1024
+
+
+def test_refused_calls_say_why(client: TestClient, auth: dict[str, str], iccid: str) -> None:
+    client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth, json={"payload": 5})
+    entry = client.get("/_mockbsc/requests", params={"limit": 1}).json()[0]
+    assert entry["status"] == 400
+    assert "payload" in entry["reason"]
+
+
+def test_an_unknown_operation_is_refused_with_close_matches(
+    client: TestClient, emulator: Emulator
+) -> None:
+    response = client.get("/_mockbsc/requests", params={"operation": "getSimUsingGet"})
+    assert response.status_code == 400
+    assert "getSimUsingGET" in response.json()["message"]
+    with pytest.raises(LookupError, match="did you mean getSimsUsingGET"):
+        emulator.journal.entries("getSimsUsingGETT")
+    with pytest.raises(LookupError, match="noSuchOperation"):
+        emulator.journal.assert_called("noSuchOperation", times=0)
+
+
+def test_assert_called_checks_count_body_and_params_and_lists_the_calls(
+    client: TestClient, auth: dict[str, str], mockbsc: VerifyingEmulator, iccid: str
+) -> None:
+    emulator = mockbsc  # the plugin's fixture has the helper
+    client.get(f"{API}/v1/sims", params={"pageSize": 5}, headers=auth)
+    client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth, json={"payload": "hi"})
+    emulator.assert_called("getSimsUsingGET", params={"pageSize": "5"})
+    emulator.assert_called("sendSmsToSimUsingPOST", times=1, json={"payload": "hi"})
+    emulator.assert_called("postOrderUsingPOST", times=0)
+    with pytest.raises(AssertionError) as failed:
+        emulator.assert_called("sendSmsToSimUsingPOST", json={"payload": "bye"})
+    message = str(failed.value)
+    assert "matched 0 of 1 call(s)" in message
+    assert f"POST /management-api/v1/sims/{iccid}/sms -> 201" in message
+    assert "'payload': 'hi'" in message
+    with pytest.raises(AssertionError, match="5 time"):  # the `iccid` fixture listed SIMs too
+        emulator.assert_called("getSimsUsingGET", times=5)
+
+
+@pytest.mark.mockbsc(access_log=True)
+def test_access_log_has_one_line_per_call_with_why(
+    client: TestClient, auth: dict[str, str], iccid: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="mockbsc.access")
+    client.post(f"{API}/v1/sims/{iccid}/sms", headers=auth, json={"payload": 5})
+    client.post("/_mockbsc/faults", json={"operation": "getSimsUsingGET", "status": 503})
+    client.get(f"{API}/v1/sims", headers=auth)
+    lines = [r.getMessage() for r in caplog.records if r.name == "mockbsc.access"]
+    assert lines[-2].startswith(f"POST /management-api/v1/sims/{iccid}/sms "
+                                "sendSmsToSimUsingPOST 400 ")
+    assert "ms reason=" in lines[-2]
+    assert "payload" in lines[-2]
+    assert "rule: type" in lines[-2]
+    assert lines[-1].startswith("GET /management-api/v1/sims getSimsUsingGET 503 ")
+    assert "fault=" in lines[-1]

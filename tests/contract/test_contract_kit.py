@@ -89,7 +89,7 @@ def test_diff_command_json_output_and_exit_code(
     found = json.loads(capsys.readouterr().out)
     assert {"operation": "GET /v1/things/{}", "kind": "operation", "where": "",
             "mockbsc": "lacks it", "other": "has it",
-            "key": "GET /v1/things/{} | operation"} in found
+            "key": "GET /v1/things/{} | operation", "breaking": False} in found
 
 
 def test_diff_command_reports_an_unreadable_file(
@@ -136,13 +136,17 @@ def test_contract_run_against_mockbsc_passes(
     mockbsc_server: MockBSCServer, capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
-    monkeypatch.chdir(tmp_path)  # schemathesis keeps its crash cache in ./.schemathesis
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MOCKBSC_CACHE_DIR", str(tmp_path.parent / f"{tmp_path.name}-cache"))
     code = main(["contract", "--base-url", mockbsc_server.api_url, "--user", "demo",
                  "--password", "demo-password", "--max-examples", "3", "--seed", "1"])
     out = capsys.readouterr().out
     assert code == 0, out[-4000:]
     assert "Selected: 28/28" in out  # the guide's 22 and the 1NCE platform's 6
     assert "mockbsc contract: PASSED" in out
+    assert list(tmp_path.iterdir()) == []  # no .schemathesis/.hypothesis in the cwd
+    assert "missing_test_data" not in out  # no warning that is a gap of its own test data
+    assert "404" not in out
 
 
 @pytest.mark.slow
@@ -153,10 +157,56 @@ def test_contract_run_fails_on_a_server_that_breaks_the_contract(
     with MockBSCServer(Settings(clock="manual")) as server:
         monkeypatch.setattr(server.emulator.ordering, "products", lambda: 42)  # not a product list
         code = main(["contract", "--base-url", server.api_url, "--user", "demo",
-                     "--password", "demo-password", "--max-examples", "2", "--",
+                     "--password", "demo-password", "--max-examples", "2", "--no-cache",
+                     "--junit-xml", "report.xml", "--",
                      "--include-operation-id", "getProductsUsingGET"])
     out = capsys.readouterr().out
     assert code != 0
     assert "GET /v1/products" in out
     assert "mockbsc contract: FAILED" in out
-    assert "curl" in out  # the report says how to reproduce each failure
+    # The reproducer can be pasted once TOKEN is set; the verdict says how.
+    assert "-H \"Authorization: Bearer $TOKEN\"" in out
+    assert "[Filtered]" not in out
+    assert f"TOKEN=$(curl -s -u demo:PASSWORD -d grant_type=client_credentials " \
+           f"{server.api_url}/oauth/token" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xml"]  # no caches here
+    import xml.etree.ElementTree as ElementTree
+
+    suites = ElementTree.parse(tmp_path / "report.xml").getroot()
+    assert any(case.find("failure") is not None for case in suites.iter("testcase"))
+
+
+def test_diff_marks_what_can_break_a_client_and_groups_status_only_operations() -> None:
+    from mockbsc.contract.kit.diff import report
+
+    ours = _doc("3.1.0", {"type": "object", "properties": {"a": {"type": "string"},
+                                                           "b": {"type": "integer"}}})
+    theirs = _doc("3.0.1", {"type": "object", "properties": {"a": {"type": "string"},
+                                                             "c": {"type": "string"}}})
+    ours["paths"]["/v1/both"] = {"get": {"operationId": "getBoth", "responses": {
+        "200": {"description": "ok"}, "404": {"description": "no"}}}}
+    theirs["paths"]["/v1/both"] = {"get": {"responses": {"201": {"description": "ok"},
+                                                         "200": {"description": "ok"}}}}
+    found = diff(model_of([ours]), model_of([theirs]))
+    marked = {d.key: d.breaking for d in found}
+    assert marked == {
+        "GET /v1/both | status | 201": True,  # a success the client does not expect
+        "GET /v1/both | status | 404": False,  # an error status mockbsc documents more
+        "GET /v1/things/{} | response field | 2xx.b": True,  # the client reads it; missing
+        "GET /v1/things/{} | response field | 2xx.c": False,  # extra: ignored by clients
+    }
+    text = report(model_of([ours]), model_of([theirs]), found)
+    grouped = text.split("Operations that differ only in documented status codes (1):")[1]
+    assert "GET /v1/both (getBoth)" in grouped
+    assert "!  statuses only in other: 201" in grouped
+    assert "!  response field 2xx.b" in text
+    assert "4 difference(s), 2 of them can break a client" in text
+
+
+def test_the_contract_extra_is_schemathesis_alone() -> None:
+    import tomllib
+
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    assert [name.split(">")[0] for name in extras["contract"]] == ["schemathesis"]
+    assert "mockbsc[contract]" in extras["test"]

@@ -222,3 +222,39 @@ def test_live_server_address_can_be_pinned(pytester: pytest.Pytester,
             assert mockbsc_server.url == "http://127.0.0.1:{port}"
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_pinned_port_is_a_base_under_xdist(pytester: pytest.Pytester,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockbsc.testing.ports import unbound_port_number
+
+    port, hook = unbound_port_number(), unbound_port_number()  # the numbers are under test
+    monkeypatch.setenv("MOCKBSC_TEST_PORT", str(port))
+    monkeypatch.setenv("MOCKBSC_TEST_WEBHOOK_PORT", str(hook))
+    pytester.makepyfile(f"""
+        import pytest
+
+        @pytest.mark.parametrize("n", [1, 2])
+        def test_pinned(mockbsc_server, mockbsc_webhook_receiver, worker_id, n):
+            offset = int(worker_id[2:])
+            assert mockbsc_server.url == f"http://127.0.0.1:{{{port} + offset}}"
+            assert mockbsc_webhook_receiver.url == f"http://127.0.0.1:{{{hook} + offset}}/webhook"
+    """)
+    # Two real xdist workers (the ports after each pinned one must be free: racy by nature)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "-p", "no:randomly"
+                                  ).assert_outcomes(passed=2)
+
+
+def test_a_pinned_port_in_use_says_what_to_do(pytester: pytest.Pytester,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockbsc.testing.ports import listening_socket, port_of
+
+    with listening_socket() as taken:
+        monkeypatch.setenv("MOCKBSC_TEST_PORT", str(port_of(taken)))
+        pytester.makepyfile("""
+            def test_pinned(mockbsc_server):
+                pass
+        """)
+        result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*MOCKBSC_TEST_PORT pins it: under pytest-xdist worker gwN*"])

@@ -11,13 +11,15 @@ from typing import Any
 
 from starlette.responses import Response
 
+from mockbsc.adapters.fixtures_file import FixtureError, load_scenario
 from mockbsc.api.errors import error_response
 from mockbsc.api.operation import Call, offloaded
 from mockbsc.api.responses import json_response
 from mockbsc.api.webhooks import ensure_sender
-from mockbsc.config import VERSION
+from mockbsc.config import VERSION, settings_of
 from mockbsc.domain.errors import InvalidRequestError
 from mockbsc.domain.fleet.models import Sim
+from mockbsc.domain.orders.book import TopUpPrice
 from mockbsc.domain.platform import Emulator
 
 
@@ -54,9 +56,28 @@ def api_docs(call: Call) -> Response:
 @offloaded  # a million SIMs take seconds to seed: never on the event loop
 def reset_state(call: Call) -> Response:
     body = call.body or {}
-    call.emulator.reset(seed=body.get("seed"), sims=body.get("sims"))
+    with call.emulator.lock:
+        _reread_fixtures(call.emulator)
+        call.emulator.reset(seed=body.get("seed"), sims=body.get("sims"))
     return json_response({"status": "reset", "sims": len(call.emulator.sims)},
                          media_type="application/json")
+
+
+def _reread_fixtures(emulator: Emulator) -> None:
+    """Read `--fixtures` again, so an edited file needs no restart (a wrong one changes
+    nothing: it is read whole before anything is replaced)."""
+    path = settings_of(emulator).fixtures
+    if not path:
+        return
+    try:
+        scenario = load_scenario(path)
+    except FixtureError as exc:
+        raise InvalidRequestError(str(exc)) from None
+    emulator.scenario = scenario
+    emulator.orders.products = {p.id: p for p in scenario.products}
+    emulator.orders.topup_price = TopUpPrice(scenario.topup_price_net, scenario.currency)
+    emulator.ordering.mix = scenario.mix
+    emulator.lookup.history_days = scenario.mix.history_days
 
 
 def get_clock(call: Call) -> Response:
@@ -115,7 +136,11 @@ def set_sms_forwarding(call: Call) -> Response:
 
 
 def list_requests(call: Call) -> Response:
-    entries = call.emulator.journal.entries(call.query.get("operation"), call.query.get("limit"))
+    try:
+        entries = call.emulator.journal.entries(call.query.get("operation"),
+                                                call.query.get("limit"))
+    except LookupError as exc:  # a typo'd operationId: say so rather than list nothing
+        raise InvalidRequestError(f"operation: {exc.args[0]}") from None
     return json_response([e.to_dict() for e in entries], media_type="application/json")
 
 

@@ -55,7 +55,9 @@ def extend_sims(call: Call) -> Response:
 
 def sim_transfer(call: Call) -> Response:
     body = _body(call)
-    ranges = [(r["from"], r["to"]) for r in body.get("iccid_ranges") or []]
+    # A range without both ends names no SIMs: ignored (1NCE's document makes neither required).
+    ranges = [(r["from"], r["to"]) for r in body.get("iccid_ranges") or []
+              if r.get("from") is not None and r.get("to") is not None]
     emulator = call.emulator
     emulator.lifetime.transfer(call.org_id, body.get("target_organisation"), ranges,
                                body.get("iccids") or [], lambda org: org in emulator.orgs)

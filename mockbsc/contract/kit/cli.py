@@ -42,6 +42,12 @@ def add_parser(commands: Any) -> None:
     parser.add_argument("--seed", type=int, help="schemathesis seed, to replay a run")
     parser.add_argument("--workers", default="1",
                         help="concurrent workers (default 1: gentle on a real platform)")
+    parser.add_argument("--junit-xml", type=Path, metavar="FILE",
+                        help="also write a JUnit XML report to FILE (for CI test reports)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="keep no cache between runs (default: schemathesis's and "
+                        "Hypothesis's caches in mockbsc's cache directory, never in the "
+                        "working directory)")
     sub = parser.add_subparsers(dest="contract_command")
     differ = sub.add_parser("diff", help="compare mockbsc's contract with another document",
                             description="List operations, parameters, fields and types that "
@@ -85,7 +91,8 @@ def run_command(args: argparse.Namespace, extra: list[str]) -> int:
               file=sys.stderr)
         return 2
     options = RunOptions(args.base_url, args.user, args.password, args.max_examples, args.mode,
-                         workers=args.workers, seed=args.seed, extra=tuple(extra))
+                         workers=args.workers, seed=args.seed, extra=tuple(extra),
+                         junit_xml=args.junit_xml, cache=not args.no_cache)
     try:
         return run(options)
     except ContractKitError as exc:
@@ -138,6 +145,6 @@ def diff_command(args: argparse.Namespace) -> int:
     return 1 if found else 0
 
 
-def _as_json(d: Difference) -> dict[str, str]:
+def _as_json(d: Difference) -> dict[str, str | bool]:
     return {"operation": d.operation, "kind": d.kind, "where": d.where, "mockbsc": d.ours,
-            "other": d.theirs, "key": d.key}
+            "other": d.theirs, "key": d.key, "breaking": d.breaking}

@@ -40,6 +40,24 @@ class Difference:
     def describe(self) -> str:
         return f"{self.kind} {self.where}: mockbsc {self.ours}, other {self.theirs}"
 
+    @property
+    def breaking(self) -> bool:
+        """Whether a client written against mockbsc's contract can fail against the other
+        API: it calls what is not there, leaves out what is required, sends or reads a type
+        the other does not, or gets a success status it does not expect. A field or an
+        error status only the other documents is harmless to such a client."""
+        ours_only = self.ours.startswith("has it") and self.theirs == "lacks it"
+        theirs_only = self.theirs.startswith("has it") and self.ours == "lacks it"
+        if self.kind in ("operation", "media-type", "response field"):
+            return ours_only
+        if self.kind == "parameter":
+            return theirs_only and "required" in self.theirs
+        if self.kind == "required":
+            return self.theirs == "yes"
+        if self.kind == "status":
+            return self.where.startswith("2") and theirs_only
+        return self.kind.endswith(" type")
+
 
 @dataclass(slots=True)
 class OperationModel:
@@ -282,22 +300,49 @@ def report(ours: ApiModel, theirs: ApiModel, differences: Iterable[Difference]) 
     operations = [d for d in differences if d.kind == "operation"]
     only_ours = [d.operation for d in operations if d.ours == "has it"]
     only_theirs = [d.operation for d in operations if d.theirs == "has it"]
-    for title, ops in (("Operations only in mockbsc", only_ours),
-                       ("Operations only in the other document", only_theirs)):
+    for title, ops, mark in (("Operations only in mockbsc", only_ours, "!"),
+                             ("Operations only in the other document", only_theirs, " ")):
         if ops:
-            lines += [f"{title} ({len(ops)}):", *(f"  {op}" for op in ops), ""]
+            lines += [f"{title} ({len(ops)}):", *(f"{mark}  {op}" for op in ops), ""]
     by_operation: dict[str, list[Difference]] = {}
     for d in differences:
         if d.kind != "operation":
             by_operation.setdefault(d.operation, []).append(d)
+    status_only = {k: v for k, v in by_operation.items() if all(d.kind == "status" for d in v)}
     for key, found in by_operation.items():
-        op = ours.operations[key]
-        lines.append(key + (f" ({op.operation_id})" if op.operation_id else ""))
-        statuses = [d for d in found if d.kind == "status"]
-        for side, label in (("ours", "mockbsc"), ("theirs", "other")):
-            only = [d.where for d in statuses if getattr(d, side) == "has it"]
-            if only:
-                lines.append(f"  statuses only in {label}: {', '.join(only)}")
-        lines += [f"  {d.describe()}" for d in found if d.kind != "status"]
-    lines += ["", f"{len(differences)} difference(s)."]
+        if key in status_only:
+            continue
+        lines.append(_title(ours, key))
+        lines += _statuses(found)
+        lines += [f"{_mark(d)}  {d.describe()}" for d in found if d.kind != "status"]
+    if status_only:
+        lines += ["", f"Operations that differ only in documented status codes "
+                      f"({len(status_only)}):"]
+        for key, found in status_only.items():
+            lines.append(_title(ours, key))
+            lines += _statuses(found)
+    breaking = sum(d.breaking for d in differences)
+    lines += ["", f"{len(differences)} difference(s), {breaking} of them can break a client "
+                  "written against mockbsc (marked !)."]
     return "\n".join(lines)
+
+
+def _title(ours: ApiModel, key: str) -> str:
+    op = ours.operations[key]
+    return key + (f" ({op.operation_id})" if op.operation_id else "")
+
+
+def _mark(d: Difference) -> str:
+    return "!" if d.breaking else " "
+
+
+def _statuses(found: list[Difference]) -> list[str]:
+    lines = []
+    statuses = [d for d in found if d.kind == "status"]
+    for side, label in (("ours", "mockbsc"), ("theirs", "other")):
+        only = [d for d in statuses if getattr(d, side) == "has it"]
+        if only:
+            mark = "!" if any(d.breaking for d in only) else " "
+            lines.append(f"{mark}  statuses only in {label}: "
+                         f"{', '.join(d.where for d in only)}")
+    return lines

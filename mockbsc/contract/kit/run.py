@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
+import shlex
 import subprocess
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -39,6 +43,12 @@ class RunOptions:
     workers: str = "1"
     seed: int | None = None
     extra: Sequence[str] = field(default_factory=tuple)
+    junit_xml: Path | None = None
+    cache: bool = True
+
+
+FILTERED = re.compile(r"-H '(?i:authorization): \[Filtered\]'")
+"""The `Authorization` header schemathesis hides in each `curl` reproducer."""
 
 
 def fetch_token(base_url: str, user: str, password: str, timeout: float = 30.0) -> str:
@@ -73,7 +83,32 @@ def schemathesis_command(options: RunOptions) -> list[str]:
                "--suppress-health-check", "all", "--generation-database", "none"]
     if options.seed is not None:
         command += ["--seed", str(options.seed)]
+    if options.junit_xml is not None:
+        command += ["--report", "junit", "--report-junit-path",
+                    str(options.junit_xml.resolve())]
     return [*command, *options.extra]
+
+
+def pasteable(line: str) -> str:
+    """A report line whose `curl` reproducer can be pasted: the hidden `Authorization`
+    becomes `$TOKEN` (the token endpoint's, `$BASIC`), which `verdict` says how to set."""
+    basic = "/oauth/token" in line
+    return FILTERED.sub('-H "Authorization: Basic $BASIC"' if basic
+                        else '-H "Authorization: Bearer $TOKEN"', line)
+
+
+@contextmanager
+def cache_env(enabled: bool) -> Iterator[dict[str, str]]:
+    """Where schemathesis and Hypothesis keep their caches: under mockbsc's own cache
+    directory (`mockbsc.adapters.cache`), never in the working directory; with caching off
+    (or no cache directory), in a temporary directory removed after the run."""
+    from mockbsc.adapters import cache
+
+    base = cache.cache_dir() if enabled else None
+    with tempfile.TemporaryDirectory(prefix="mockbsc-contract-") as scratch:
+        root = base / "contract" if base is not None else Path(scratch)
+        yield {"MOCKBSC_CONTRACT_CACHE": str(root / "schemathesis"),
+               "HYPOTHESIS_STORAGE_DIRECTORY": str(root / "hypothesis")}
 
 
 def run(options: RunOptions, out: TextIO | None = None) -> int:
@@ -84,27 +119,38 @@ def run(options: RunOptions, out: TextIO | None = None) -> int:
     """
     out = out or sys.stdout  # looked up per call: pytest's capsys swaps sys.stdout
     if importlib.util.find_spec("schemathesis") is None:
-        raise ContractKitError("schemathesis is not installed: pip install 'mockbsc[test]'")
+        raise ContractKitError("schemathesis is not installed: pip install 'mockbsc[contract]'")
     token = fetch_token(options.base_url, options.user, options.password)
     operations = len(Contract.load(BSC_CONTRACT).operations)
     print(f"mockbsc contract: {operations} operations of the BSC contract against "
           f"{options.base_url} as '{options.user}' (token obtained)", file=out, flush=True)
     env = {**os.environ, "MOCKBSC_CONTRACT_USER": options.user,
            "MOCKBSC_CONTRACT_PASSWORD": options.password, "MOCKBSC_CONTRACT_TOKEN": token}
-    with subprocess.Popen(schemathesis_command(options), env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True) as process:
+    with cache_env(options.cache) as caches, subprocess.Popen(
+            schemathesis_command(options), env={**env, **caches}, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True) as process:
         assert process.stdout is not None
         for line in process.stdout:  # streamed: a long run shows progress as it goes
-            out.write(line)
+            out.write(pasteable(line))
             out.flush()
     code = process.returncode
-    print(verdict(code, options.base_url), file=out, flush=True)
+    print(verdict(code, options.base_url, options.user), file=out, flush=True)
+    if options.junit_xml is not None:
+        print(f"mockbsc contract: JUnit XML report in {options.junit_xml}", file=out, flush=True)
     return code
 
 
-def verdict(code: int, base_url: str) -> str:
+def verdict(code: int, base_url: str, user: str = "USER") -> str:
     if code == 0:
         return f"mockbsc contract: PASSED - {base_url} conforms to the contract."
+    url = base_url.rstrip("/")
+    token = (f"TOKEN=$(curl -s -u {shlex.quote(user + ':PASSWORD')} -d "
+             f"grant_type=client_credentials {url}/oauth/token | python3 -c 'import json,sys; "
+             "print(json.load(sys.stdin)[\"access_token\"])')")
     return (f"mockbsc contract: FAILED (exit {code}) - {base_url} differs from the contract. "
             "Each failure above names the operation and the check, with a curl command to "
-            "replay it; accept deliberate ones with `-- --baseline FILE`.")
+            "replay it; accept deliberate ones with `-- --baseline FILE`.\n"
+            "To paste a reproducer, set its token first (PASSWORD: yours):\n"
+            f"  {token}\n"
+            f"  BASIC=$(printf %s {shlex.quote(user + ':PASSWORD')} | base64)  "
+            "# only for /oauth/token")

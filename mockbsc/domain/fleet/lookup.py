@@ -23,7 +23,7 @@ class SimLookup:
         self._sims = sims
         self._events = events
         self._usage = usage
-        self._history_days = history_days
+        self.history_days = history_days  # public: a reset may re-read the fixtures
         self._seeded_at = seeded_at
 
     def sim(self, org_id: int, iccid: str) -> Sim:
@@ -36,7 +36,7 @@ class SimLookup:
         if not sim.history_loaded:
             # The history describes the past up to seeding, whenever it is first read, so the
             # same seed tells the same story however far the clock has moved since.
-            materialize(sim, self._seeded_at(), self._history_days, self._events, self._usage)
+            materialize(sim, self._seeded_at(), self.history_days, self._events, self._usage)
         return sim
 
     def find(self, iccid: str) -> Sim | None:

@@ -35,7 +35,7 @@ class OrderDesk:
         self._scheduler = scheduler
         self._book = book
         self._sims = sims
-        self._mix = mix
+        self.mix = mix  # public: a reset may re-read the fixtures
         self._order_step = order_step
         scheduler.handles("order_step", self._order_step_due)
         scheduler.handles("order_ship", self._ship_due, heavy=True)
@@ -83,7 +83,7 @@ class OrderDesk:
         now = self._clock.now()
         for _ in range(min(SHIP_BATCH, count - shipped)):
             serial = self._free_serial(serial)
-            sim = make_sim(rng, order.org_id, serial, len(self._sims), now, self._mix,
+            sim = make_sim(rng, order.org_id, serial, len(self._sims), now, self.mix,
                            ["new"], status=SimStatus.DISABLED, activated=now)
             sim.label = None
             sim.device.attached = sim.device.online = False
