@@ -27,6 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from mockbsc.adapters.fixtures_file import label_words, load_scenario
 from mockbsc.api.browser_guard import BrowserGuard
+from mockbsc.api.console import console_routes
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.explorer import explorer_routes
 from mockbsc.api.gate import Dropped
@@ -202,6 +203,7 @@ def create_app(emulator: Emulator | None = None, *, sandboxes: SandboxRegistry |
                     middleware=middleware,
                     exception_handlers={404: http_error, 405: http_error, 500: http_error})
     app.router.routes.extend(explorer_routes(bsc, control))  # `/`: Swagger UI
+    app.router.routes.extend(console_routes())  # `/_mockbsc/console`
     app.router = PrefixRouter.replacing(app.router)  # skip regexes that cannot match
     app.state.emulator = emulator
     app.state.bsc_contract = bsc

@@ -1,29 +1,35 @@
-"""The API explorer at `/`: Swagger UI from the packaged `swagger_ui_bundle` assets, no CDN.
+"""The API explorer at `/`: Swagger UI 5 from vendored `swagger-ui-dist` assets, no CDN.
 
 The real host shows an interactive API page at its root; mockbsc does the same, offline.
-The bundled Swagger UI (4.x) renders OpenAPI 3.0 only, so the explorer reads a 3.0 rendition
-of each contract (`openapi30.py`); the 3.1 originals stay the truth at `/management-api/api-docs`.
+Swagger UI 5 renders OpenAPI 3.1, so the page reads the contracts as served: the BSC API at
+`/management-api/api-docs`, the control API at `/explorer/control-openapi.json` (the control
+plane's own `/_mockbsc/api-docs` may need the admin token, the explorer must not).
+
+Two things are adjusted in the browser, on the copy Swagger UI reads, never in the contract:
+under a sandbox's prefix the relative `servers` gain the prefix ("Try it out" must call the
+sandbox), and optional parameters lose their `example` (Swagger UI fills "Try it out" fields
+with examples, so a first `GET /v1/sims` would filter by the example IMEI and list nothing).
 
 The token flow works from the page: "Authorize" with the Basic scheme (username/password),
 "Try it out" on `POST /oauth/token`, and the response interceptor below puts the returned
-`access_token` into the Bearer scheme, so every other operation is then authorized.
+`access_token` into the Bearer scheme, so every other operation is then authorized;
+`persistAuthorization` keeps it across reloads (in the browser's local storage).
 """
 
 from __future__ import annotations
 
-import functools
 import json
-from typing import Any
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mockbsc.api.openapi30 import downgrade
 from mockbsc.contract.document import Contract
 
 ASSETS = "/explorer/assets"
+SWAGGER_UI = Path(__file__).parent / "static" / "vendor" / "swagger-ui"
 
 INDEX = """<!DOCTYPE html>
 <html lang="en">
@@ -32,16 +38,56 @@ INDEX = """<!DOCTYPE html>
   <title>mockbsc API explorer</title>
   <link rel="stylesheet" href="{assets}/swagger-ui.css">
   <link rel="icon" type="image/png" href="{assets}/favicon-32x32.png" sizes="32x32">
-  <style>body {{ margin: 0 }} .topbar .link svg {{ display: none }}</style>
+  <style>
+    body {{ margin: 0 }} .topbar .link svg {{ display: none }}
+    #mockbsc-intro {{ font: 14px sans-serif; padding: 10px 20px; background: #fdf6e3;
+                      border-bottom: 1px solid #e0d8c0 }}
+    #mockbsc-intro code {{ background: #eee; padding: 0 3px }}
+  </style>
 </head>
 <body>
+<div id="mockbsc-intro">
+  <b>mockbsc</b> — first steps: <b>1.</b> <em>Authorize</em> → <code>BasicAuthentication</code>
+  with the demo login <code>demo</code> / <code>demo-password</code>.
+  <b>2.</b> <code>POST /oauth/token</code> → <em>Try it out</em> → <em>Execute</em>: the bearer
+  token is filled in for you and kept across reloads. <b>3.</b> Any other operation →
+  <em>Try it out</em> → <em>Execute</em>.
+  The emulator's console: <a href="{root}/_mockbsc/console">{root}/_mockbsc/console</a>.
+</div>
 <div id="swagger-ui"></div>
 <script src="{assets}/swagger-ui-bundle.js"></script>
 <script src="{assets}/swagger-ui-standalone-preset.js"></script>
 <script>
+const ROOT = {root_json};
+const SPECS = {urls};
+
+function explorerView(text) {{
+  // The served document, adjusted for this page: see mockbsc/api/explorer.py.
+  const doc = JSON.parse(text);
+  for (const server of doc.servers || []) {{
+    if (ROOT && server.url.startsWith("/")) {{
+      server.url = (ROOT + server.url).replace(/\\/$/, "");
+    }}
+  }}
+  const params = Object.values((doc.components || {{}}).parameters || {{}});
+  for (const item of Object.values(doc.paths || {{}})) {{
+    params.push(...(item.parameters || []));
+    for (const op of Object.values(item)) {{
+      if (op && Array.isArray(op.parameters)) params.push(...op.parameters);
+    }}
+  }}
+  for (const p of params) {{
+    if (p && !p.required && "example" in p) {{
+      p.description = ((p.description || "") + "\\n\\nExample: `" + p.example + "`").trim();
+      delete p.example;
+    }}
+  }}
+  return JSON.stringify(doc);
+}}
+
 window.onload = function () {{
   const ui = SwaggerUIBundle({{
-    urls: {urls},
+    urls: SPECS,
     "urls.primaryName": "BSC API",
     dom_id: "#swagger-ui",
     deepLinking: true,
@@ -53,10 +99,16 @@ window.onload = function () {{
     plugins: [SwaggerUIBundle.plugins.DownloadUrl],
     layout: "StandaloneLayout",
     responseInterceptor: function (response) {{
+      if (response.ok && SPECS.some((s) => response.url.endsWith(s.url))) {{
+        response.text = explorerView(response.text);
+        response.data = response.text;
+        response.body = JSON.parse(response.text);
+      }}
       // A token from POST /oauth/token authorizes every Bearer operation at once.
       if (response.ok && /\\/oauth\\/token(\\?|$)/.test(response.url)
           && response.body && response.body.access_token) {{
         ui.preauthorizeApiKey("BearerAuthentication", response.body.access_token);
+        ui.authActions.persistAuthorizationIfNeeded();  // kept across reloads
       }}
       return response;
     }}
@@ -70,17 +122,16 @@ window.onload = function () {{
 
 
 def explorer_routes(bsc: Contract, control: Contract) -> list[BaseRoute]:
-    """`/` (the page), its assets, and the 3.0 renditions of both contracts it reads."""
-    from swagger_ui_bundle import swagger_ui_path
-
+    """`/` (the page), its assets, and both contracts as the page reads them."""
     contracts = {"bsc": bsc, "control": control}
 
     def page(root: str) -> bytes:
         """The page for an app served at `root` ("" or a sandbox's `/sandboxes/{id}`)."""
-        urls = json.dumps([{"url": f"{root}/explorer/bsc-openapi.json", "name": "BSC API"},
+        urls = json.dumps([{"url": f"{root}{bsc.base_path}/api-docs", "name": "BSC API"},
                            {"url": f"{root}/explorer/control-openapi.json",
                             "name": "mockbsc control API"}])
-        return INDEX.format(assets=root + ASSETS, urls=urls).encode()
+        return INDEX.format(assets=root + ASSETS, urls=urls, root=root,
+                            root_json=json.dumps(root)).encode()
 
     pages = {"": page("")}
 
@@ -97,8 +148,7 @@ def explorer_routes(bsc: Contract, control: Contract) -> list[BaseRoute]:
 
     def document(name: str) -> Route:
         async def endpoint(request: Request) -> Response:
-            root = str(request.scope.get("root_path", ""))
-            return Response(_rendition(contracts[name], root), media_type="application/json")
+            return Response(contracts[name].json_bytes, media_type="application/json")
 
         return Route(f"/explorer/{name}-openapi.json", endpoint, methods=["GET"],
                      name=f"explorer{name.title()}Docs")
@@ -108,44 +158,5 @@ def explorer_routes(bsc: Contract, control: Contract) -> list[BaseRoute]:
         Route("/explorer", explorer, methods=["GET"], name="explorerRedirect"),
         document("bsc"),
         document("control"),
-        Mount(ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="explorerAssets"),
+        Mount(ASSETS, StaticFiles(directory=str(SWAGGER_UI)), name="explorerAssets"),
     ]
-
-
-def _rendition(contract: Contract, root: str = "") -> bytes:
-    """The explorer's 3.0 view of a contract; under a sandbox's `root` its servers carry
-    the prefix, so "Try it out" calls the sandbox rather than the default platform."""
-    if not root:
-        return _root_rendition(contract)
-    document = json.loads(_root_rendition(contract))
-    for server in document.get("servers", []):
-        if str(server.get("url", "")).startswith("/"):
-            server["url"] = root + server["url"].rstrip("/")
-    return json.dumps(document).encode()
-
-
-@functools.lru_cache(maxsize=8)
-def _root_rendition(contract: Contract) -> bytes:
-    """The explorer's 3.0 view of a contract, made when first asked for (a deep copy and a
-    walk of the whole document: ~15 ms that every `create_app()` paid up front) and kept
-    for as long as the (per-process) contract."""
-    return json.dumps(_explorer_view(downgrade(contract.document))).encode()
-
-
-def _explorer_view(document: dict[str, Any]) -> dict[str, Any]:
-    """Optional parameters lose their `example` (kept in the description).
-
-    Swagger UI fills "Try it out" fields with examples, so a first `GET /v1/sims` would
-    otherwise filter by the example IMEI and show an empty fleet.
-    """
-    parameters: list[Any] = list(document.get("components", {}).get("parameters", {}).values())
-    for item in document.get("paths", {}).values():
-        parameters += item.get("parameters", [])
-        parameters += [p for op in item.values() if isinstance(op, dict)
-                       for p in op.get("parameters", [])]
-    for param in parameters:
-        if isinstance(param, dict) and not param.get("required") and "example" in param:
-            example = param.pop("example")
-            text = param.get("description", "").rstrip()
-            param["description"] = f"{text}\n\nExample: `{example}`".strip()
-    return document

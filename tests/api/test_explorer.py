@@ -1,73 +1,46 @@
-"""The API explorer at `/`: Swagger UI from packaged assets, tried in a real headless browser."""
+"""The API explorer at `/`: Swagger UI 5 from vendored assets, tried in a real headless browser."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 
-from mockbsc.api.openapi30 import downgrade
 from mockbsc.testing.server import MockBSCServer
 from tests.browser import Chromium, chromium_binary
 
 
-def _nodes(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _nodes(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _nodes(value)
-
-
-def test_root_is_swagger_ui_from_local_assets(client: TestClient) -> None:
+def test_root_is_swagger_ui_5_from_local_assets(client: TestClient) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
-    links = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    links = re.findall(r'(?:src|href)="(/[^"]+)"', response.text)
     assert links
     for link in links:
+        if link.startswith("/_mockbsc/console"):
+            continue  # the newcomer's pointer to the console, not an asset
         assert link.startswith("/explorer/assets/"), f"{link} is not served by mockbsc"
         assert client.get(link).status_code == 200
     assert "persistAuthorization: true" in response.text
+    bundle = client.get("/explorer/assets/swagger-ui-bundle.js").text
+    assert 'PACKAGE_VERSION:"5.' in bundle  # Swagger UI 5: renders OpenAPI 3.1
 
 
-def test_explorer_reads_openapi_30_renditions_of_both_contracts(client: TestClient) -> None:
-    for name in ("bsc", "control"):
-        response = client.get(f"/explorer/{name}-openapi.json")
-        assert response.status_code == 200
-        document = response.json()
-        assert document["openapi"] == "3.0.3"
-        for node in _nodes(document.get("components", {}).get("schemas")):
-            assert not isinstance(node.get("type"), list)
-            assert not isinstance(node.get("examples"), list)
+def test_page_tells_the_demo_login_and_the_token_flow(client: TestClient) -> None:
+    page = client.get("/").text
+    for words in ("demo-password", "/oauth/token", "Authorize", "kept across reloads"):
+        assert words in page
 
 
-def test_downgrade_rewrites_31_schema_keywords() -> None:
-    document = {"openapi": "3.1.0", "components": {"schemas": {"S": {
-        "type": "object",
-        "properties": {
-            "const": {"type": ["string", "null"], "examples": ["a"]},
-            "n": {"type": "number", "exclusiveMinimum": 0},
-            "k": {"const": 4},
-        },
-    }}}}
-    schema = downgrade(document)["components"]["schemas"]["S"]
-    assert schema["properties"]["const"] == {"type": "string", "nullable": True, "example": "a"}
-    assert schema["properties"]["n"] == {"type": "number", "minimum": 0, "exclusiveMinimum": True}
-    assert schema["properties"]["k"] == {"enum": [4]}
-    assert document["openapi"] == "3.1.0"  # the original is untouched
-
-
-def test_optional_parameters_start_empty_in_try_it_out(client: TestClient) -> None:
-    document = client.get("/explorer/bsc-openapi.json").json()
-    sims_filter = document["components"]["parameters"]["SimsFilter"]
-    assert "example" not in sims_filter
-    assert "Example: `" in sims_filter["description"]
+def test_explorer_reads_the_31_contracts_as_served(client: TestClient) -> None:
+    page = client.get("/").text
+    assert '"url": "/management-api/api-docs"' in page
+    served = client.get("/management-api/api-docs")
+    assert served.json()["openapi"].startswith("3.1")
+    control = client.get("/explorer/control-openapi.json")
+    assert control.json()["openapi"].startswith("3.1")
+    assert control.content == client.app.state.control_contract.json_bytes  # type: ignore[attr-defined]
 
 
 JS_TYPE = """((selector, value) => {
@@ -112,5 +85,14 @@ def test_explorer_in_chromium_authorizes_and_runs_requests(mockbsc_server: MockB
         sims = _try_it_out(browser, "#operations-SIM_Management-getSimsUsingGET")
         assert re.search(r"^200\s*$", sims, re.MULTILINE), sims
         assert '"iccid"' in sims
-    received = [(e.operation, e.status, e.org_id) for e in mockbsc_server.emulator.journal]
+        # persistAuthorization: after a reload the bearer token is still filled in.
+        browser.evaluate("location.reload()")
+        browser.wait_for("document.querySelectorAll('.opblock').length > 10")
+        authorized = browser.wait_for(
+            "window.ui && window.ui.authSelectors.authorized().toJS().BearerAuthentication")
+        assert authorized["value"]
+    journal = list(mockbsc_server.emulator.journal)
+    received = [(e.operation, e.status, e.org_id) for e in journal
+                if not e.path.endswith("/api-docs")]  # the page reads the contract as served
     assert received == [("postAccessTokenPOST", 200, None), ("getSimsUsingGET", 200, 4321)]
+    assert any(e.path == "/management-api/api-docs" and e.status == 200 for e in journal)
