@@ -186,6 +186,20 @@ def test_requests_and_sms_centre_pages(client: TestClient, auth: dict[str, str])
     assert client.get(f"{CONSOLE}/sms").status_code == 200
 
 
+def test_the_requests_view_says_why_a_call_was_refused_and_which_fault_fired(
+        client: TestClient, auth: dict[str, str]) -> None:
+    client.put(f"{API}/v1/sims/8988280666030217999", headers=auth, json={"status": "Asleep"})
+    client.post("/_mockbsc/faults", json={"operation": "getProductsUsingGET", "status": 503})
+    client.get(f"{API}/v1/products", headers=auth)
+    page = client.get(f"{CONSOLE}/requests").text
+    table = re.findall(r"<tr class=\"request.*?</tr>", page, re.S)
+    refused = next(row for row in table if "updateSimUsingPUT" in row)
+    assert "400" in refused
+    assert "body.status: &#34;Asleep&#34; is not one of" in refused and "(rule: enum)" in refused
+    faulted = next(row for row in table if "getProductsUsingGET" in row)
+    assert "<span class=\"badge\">rule 1: status 503</span>" in faulted
+
+
 def test_static_files_are_a_fixed_list(client: TestClient) -> None:
     for name in ("htmx.min.js", "json-enc.js", "uPlot.iife.min.js", "console.js", "console.css"):
         assert client.get(f"{CONSOLE}/static/{name}").status_code == 200
