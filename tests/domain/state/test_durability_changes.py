@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -112,3 +113,35 @@ def test_an_imported_state_is_written_whole(client: TestClient, auth: dict[str, 
     assert client.put("/_mockbsc/state", json=document).status_code == 200
     log += tracker.collect()
     assert replayed(emulator, log) == plain(export_state(emulator)) == plain(document)
+
+
+def _event_log(emulator: Emulator) -> tuple[list[Entry], int]:
+    """A change log whose last entries are events; returns it and the first event's index."""
+    tracker = ChangeTracker(emulator)
+    log = tracker.collect()
+    emulator.attach("8988280666030217999")
+    log += tracker.collect()
+    first = next(i for i, (key, _) in enumerate(log) if key.startswith("events.event|"))
+    return through_json(log), first
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda f: f.update(id="7"), "SimEvent.id '7' has the wrong type"),
+    (lambda f: f.update(alert="no"), "SimEvent.alert 'no' has the wrong type"),
+    (lambda f: f.update(timestamp={"$dt": "2026-01-05T09:00:00"}),
+     "an event time without a time zone"),
+    (lambda f: f.update(timestamp="2026-01-05T09:00:00Z"),
+     "SimEvent.timestamp: '2026-01-05T09:00:00Z' is not"),
+    (lambda f: f.pop("imsi"), "SimEvent needs exactly the fields"),
+], ids=["id-text", "alert-word", "naive-time", "time-as-text", "field-missing"])
+def test_a_damaged_event_in_the_state_file_is_refused_naming_it(
+        emulator: Emulator, damage: Any, message: str) -> None:
+    from mockbsc.domain.state.snapshot import SnapshotError
+
+    log, first = _event_log(emulator)
+    key, data = log[first]
+    damage(data["f"])
+    iccid = key.split("|")[1].strip('"')
+    with pytest.raises(SnapshotError, match=rf'^state file: events\.event\|{iccid}\b.*'
+                                            rf'{re.escape(message)}'):
+        restore(twin(emulator), fold(log))
