@@ -5,40 +5,22 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from mockbsc.testing.ports import port_of
-from tests.adapters.test_state_file import kill_under_load
+from tests.adapters.test_state_file import kill_under_load, start_server
 from tests.conftest import API
 
 SIMS = 100_000
 
 
 def start(path: Path, sock: socket.socket) -> subprocess.Popen[bytes]:
-    log, port = path.with_suffix(".log"), port_of(sock)
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mockbsc", "serve", "--fd", str(sock.fileno()), "--sims",
-             str(SIMS), "--state-file", str(path), "--token-ttl", "2592000", "--log-level",
-             "warning"], stdout=subprocess.DEVNULL, stderr=output, pass_fds=[sock.fileno()])
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-        if process.poll() is not None:
-            break
-    process.kill()
-    process.wait()
-    raise AssertionError(f"server did not start: {log.read_text()}")
+    """A server of 100,000 SIMs on the system clock (a big fleet starts slowly: 240 s)."""
+    return start_server(path, sock, "--sims", str(SIMS), timeout=240)
 
 
 @pytest.mark.slow

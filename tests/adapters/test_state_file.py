@@ -85,19 +85,21 @@ def test_a_damaged_entry_stops_the_start(tmp_path: Path) -> None:
         create_app(build_emulator(settings_at(path)))
 
 
-def start_server(path: Path, sock: socket.socket) -> subprocess.Popen[bytes]:
-    """`mockbsc serve` on the listening socket `sock` (inherited: no port to race for)."""
+def start_server(path: Path, sock: socket.socket, *flags: str,
+                 timeout: float = 30) -> subprocess.Popen[bytes]:
+    """`mockbsc serve` on the listening socket `sock` (inherited: no port to race for), with
+    the state file `path` and `flags` (default: a manual clock); waits for `/health`."""
     log, port = path.with_suffix(".log"), port_of(sock)
     with log.open("ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mockbsc", "serve", "--fd", str(sock.fileno()), "--clock",
-             "manual", "--state-file", str(path), "--token-ttl", "2592000",
-             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=output,
-            pass_fds=[sock.fileno()])
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+            [sys.executable, "-m", "mockbsc", "serve", "--fd", str(sock.fileno()),
+             *(flags or ("--clock", "manual")), "--state-file", str(path),
+             "--token-ttl", "2592000", "--log-level", "warning"],
+            stdout=subprocess.DEVNULL, stderr=output, pass_fds=[sock.fileno()])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
                 return process
         except httpx.TransportError:
             time.sleep(0.05)
