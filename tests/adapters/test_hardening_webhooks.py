@@ -114,10 +114,20 @@ def test_batches_reuse_one_kept_alive_connection() -> None:
         conn, _ = server.accept()
         accepted.append(conn)
         conn.settimeout(10)
+        pending = b""
         with contextlib.suppress(OSError):
             while chunk := conn.recv(65536):
-                requests.append(chunk)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                pending += chunk
+                # Answer each whole request once: a request may arrive in several chunks.
+                while b"\r\n\r\n" in pending:
+                    head, _, rest = pending.partition(b"\r\n\r\n")
+                    length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                                   if line.lower().startswith(b"content-length:")), 0)
+                    if len(rest) < length:
+                        break
+                    requests.append(head + b"\r\n\r\n" + rest[:length])
+                    pending = rest[length:]
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
 
     threading.Thread(target=serve, daemon=True).start()
     url = f"http://127.0.0.1:{server.getsockname()[1]}/sms"
