@@ -43,8 +43,9 @@ class DeliveryStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class WebhookMessage:
-    """What is delivered: a snapshot of the SMS as it was when the message was produced, so
-    that every retry carries the same id and body."""
+    """What is delivered: the SMS as it was when the message was produced, so that every
+    retry carries the same id and body (an MO SMS shares its record: what its body shows
+    never changes; see `SmsForwarder._enqueue`)."""
 
     kind: DeliveryKind
     org_id: int
@@ -146,9 +147,11 @@ class WebhookDispatcher:
         delivery = Delivery(self._next_id, message, now, now, url)
         self._next_id += 1
         self._by_id[delivery.id] = delivery
-        queue = self._queues.setdefault(delivery.iccid, [])
-        queue.append(delivery.id)
-        if len(queue) == 1:
+        queue = self._queues.get(delivery.iccid)
+        if queue:
+            queue.append(delivery.id)
+        else:  # a one-item list of its exact size (an append would reserve four slots)
+            self._queues[delivery.iccid] = [delivery.id]
             self._schedule(delivery)
         return delivery
 
