@@ -123,3 +123,26 @@ def test_under_the_system_clock_the_pump_delivers_without_any_clock_call() -> No
         _, retry = receiver.wait_for(2, timeout=5)
         assert retry.status == 200
         assert retry.body == first.body
+
+
+def test_a_delivery_is_json_from_mockbsc_and_a_refused_one_names_the_failure(
+        client: TestClient, iccid: str, mockbsc_webhook_receiver: WebhookReceiver) -> None:
+    receiver = mockbsc_webhook_receiver
+    client.put("/_mockbsc/orgs/4321/sms-forwarding", json={"url": receiver.url})
+    client.post(f"/_mockbsc/sims/{iccid}/attach")
+    receiver.down()
+    assert client.post(f"/_mockbsc/sims/{iccid}/mo-sms", json={"payload": "hi"}).status_code == 201
+    client.post("/_mockbsc/clock/advance", json={"seconds": 0})
+    [delivery] = client.get("/_mockbsc/webhooks").json()
+    [refused] = delivery["attempts"]
+    assert "status" not in refused
+    assert "connect" in refused["error"].lower(), refused
+    receiver.up()
+    client.post("/_mockbsc/clock/advance", json={"seconds": 300})
+    [request] = receiver.requests
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    assert request.method == "POST"
+    assert headers["content-type"] == "application/json"
+    assert headers["user-agent"].startswith("mockbsc/")
+    assert request.json()["payload"] == "hi"
+    assert client.get("/_mockbsc/webhooks").json()[0]["status"] == "delivered"

@@ -10,7 +10,12 @@ from starlette.responses import Response
 
 from mockbsc.api import serialize
 from mockbsc.api.operation import Call
-from mockbsc.api.responses import empty_response, json_response, page_response
+from mockbsc.api.responses import (
+    empty_response,
+    json_array_response,
+    json_response,
+    page_response,
+)
 from mockbsc.domain.sms.outbox import DeliveryKind, DeliveryStatus
 
 _ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?"
@@ -83,5 +88,5 @@ def list_webhook_deliveries(call: Call) -> Response:
         deliveries = call.emulator.webhooks.listing(
             DeliveryStatus(q["status"]) if q.get("status") else None, q.get("iccid"),
             DeliveryKind(q["kind"]) if q.get("kind") else None)
-        items = [serialize.delivery(d) for d in deliveries]
-    return json_response(items, media_type="application/json")
+        return json_array_response(map(serialize.delivery, deliveries),
+                                   media_type="application/json")

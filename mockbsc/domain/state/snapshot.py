@@ -61,8 +61,8 @@ def _state_types() -> dict[str, dict[str, Any]]:
         "usage": {"_by_iccid": dict[str, dict[date, DailyUsage]]},
         "orders": {"_orders": dict[int, Order], "_next_number": int},
         "sms": {"_by_id": dict[int, Sms], "_by_iccid": dict[str, list[int]], "_next_id": int},
-        "webhooks": {"_by_id": dict[int, Delivery], "_queues": dict[str, deque[int]],
-                     "_next_id": int},
+        "webhooks": {"_by_id": dict[int, Delivery],  # queues: deques until issue 14, still read
+                     "_queues": dict[str, list[int] | deque[int]], "_next_id": int},
         "scheduler": {"_heap": list[Job], "_seq": int},
     }
 

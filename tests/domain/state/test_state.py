@@ -15,6 +15,7 @@ from mockbsc.domain.state.snapshot import (
     export_state,
     state_attributes,
 )
+from mockbsc.testing.receiver import WebhookReceiver
 from tests.conftest import API
 
 pytestmark = pytest.mark.mockbsc(token_ttl=30 * 24 * 3600)
@@ -149,3 +150,25 @@ def test_a_document_written_before_the_capability_packages_still_loads(
                           headers={"Content-Type": "application/json"})
     assert response.status_code == 200, response.text
     assert export_state(emulator) == document
+
+
+def test_a_document_whose_webhook_queues_are_deques_still_loads_and_delivers(
+    emulator: Emulator, client: TestClient, auth: dict[str, str], iccid: str,
+    mockbsc_webhook_receiver: WebhookReceiver,
+) -> None:
+    """Documents written before issue 14 hold each SIM's delivery queue as a `$deque`."""
+    busy_state(client, auth, iccid)
+    document = export_state(emulator)
+    queues = document["stores"]["webhooks"]["_queues"]["$map"]
+    assert queues
+    assert all(isinstance(ids, list) for _, ids in queues)
+    for pair in queues:
+        pair[1] = {"$deque": pair[1]}
+    client.post("/_mockbsc/reset")
+    assert client.put("/_mockbsc/state", json=document).status_code == 200
+    receiver = mockbsc_webhook_receiver
+    assert client.put("/_mockbsc/orgs/4321/sms-forwarding",
+                      json={"url": receiver.url}).status_code == 200
+    assert client.post("/_mockbsc/clock/advance", json={"seconds": 301}).status_code == 200
+    assert len(receiver.requests) == 1
+    assert client.get("/_mockbsc/webhooks", params={"status": "pending"}).json() == []
