@@ -45,7 +45,7 @@ class _Identity:
     """Starlette's `IdentityResponder.send_with_compression`, the same messages sent, the
     same headers added, without parsing the headers twice."""
 
-    __slots__ = ("as_is", "minimum_size", "send", "start", "started")
+    __slots__ = ("as_is", "minimum_size", "send", "start", "started", "varied")
 
     def __init__(self, send: Send, minimum_size: int) -> None:
         self.send = send
@@ -53,21 +53,24 @@ class _Identity:
         self.start: Message = {}
         self.as_is = False  # encoded, partial or an excluded type: sent as it comes
         self.started = False
+        self.varied = False  # the app set a `Vary` of its own
 
     async def __call__(self, message: Message) -> None:
         kind = message["type"]
         if kind == "http.response.start":
             self.start = message
             headers = message.setdefault("headers", [])
-            encoded = False
+            encoded = typed = self.varied = False
             media = ""
-            typed = False
             for name, value in headers:
-                if name == b"content-encoding":
+                if name == b"content-type":
+                    if not typed:
+                        typed = True
+                        media = value.decode("latin-1").partition(";")[0].strip().lower()
+                elif name == b"content-encoding":
                     encoded = True
-                elif name == b"content-type" and not typed:
-                    typed = True
-                    media = value.decode("latin-1").partition(";")[0].strip().lower()
+                elif name == b"vary":
+                    self.varied = True
             excluded = media in _EXCLUDED or media.partition("/")[0] + "/*" in _EXCLUDED or (
                 media.startswith("application/grpc+") and "application/grpc" in _EXCLUDED)
             self.as_is = encoded or message["status"] == 206 or excluded
@@ -79,11 +82,10 @@ class _Identity:
             self.started = True
             if len(message.get("body", b"")) >= self.minimum_size \
                     or message.get("more_body", False):
-                headers = self.start["headers"]
-                if any(name == b"vary" for name, _ in headers):
-                    MutableHeaders(raw=headers).add_vary_header("Accept-Encoding")
+                if self.varied:  # rare: join the values as Starlette does
+                    MutableHeaders(raw=self.start["headers"]).add_vary_header("Accept-Encoding")
                 else:
-                    headers.append(_VARY)
+                    self.start["headers"].append(_VARY)
             await self.send(self.start)
             await self.send(message)
         elif kind in ("http.response.body", "http.response.early_hint",

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 import anyio
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from mockbsc.api.browser_guard import checked_host
 from mockbsc.api.errors import Envelope, error_response
@@ -199,7 +200,7 @@ def _authenticate(request: Request, emulator: Emulator, op: Operation) -> Token 
         return None
     if op.security != "BearerAuthentication":
         return None
-    header = request.headers.get("authorization")
+    header = _header(request.scope, b"authorization")
     if not header:
         raise UnauthorizedError("Full authentication is required to access this resource")
     scheme, _, value = header.partition(" ")
@@ -220,10 +221,25 @@ def _parse_and_validate(op: Operation, request: Request, raw: bytes, lenient: bo
     return _validate(op, request, body, present, lenient)
 
 
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header `name` (lower case), as `request.headers.get` gives it,
+    without building Starlette's `Headers` (a tenth of the endpoint's own CPU time)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
-    headers = request.headers
-    declared = headers.get("content-length")
-    if (declared is None and "transfer-encoding" not in headers
+    declared = None
+    chunked = False
+    for key, value in request.scope["headers"]:  # one pass for both headers
+        if key == b"content-length":
+            if declared is None:
+                declared = bytes(value).decode("latin-1")
+        elif key == b"transfer-encoding":
+            chunked = True
+    if (declared is None and not chunked
             and request.scope.get("http_version") in _HTTP1):
         return b""  # HTTP/1.x without length or chunking has no body (RFC 9112 §6.3)
     if declared and declared.isdigit() and int(declared) > limit:
