@@ -255,7 +255,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return (_header(request.scope, b"content-type") or "").split(";")[0].strip().lower()
 
 
 def _parse_body(op: Operation, request: Request, raw: bytes) -> tuple[bool, Any]:
@@ -283,7 +283,8 @@ def _parse_body(op: Operation, request: Request, raw: bytes) -> tuple[bool, Any]
                                                "body: is not valid UTF-8")]) from None
     take_seen()  # a parse that failed half-way may have left it set
     try:
-        body = json.loads(raw, parse_float=_json_number, parse_constant=NonFinite)
+        # `json.loads(raw, parse_float=..., parse_constant=...)`, without a new decoder
+        body = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except UnicodeDecodeError:
         raise ContractViolation([Violation("body", "body", "encoding",
                                            "body: is not valid UTF-8")]) from None
@@ -308,6 +309,9 @@ def _json_number(text: str) -> float | int | NonFinite:
     if not math.isfinite(value):  # 1e999: beyond any double
         return NonFinite(text)
     return int(value) if value.is_integer() and abs(value) < 2**63 else value
+
+
+_DECODER = json.JSONDecoder(parse_float=_json_number, parse_constant=NonFinite)
 
 
 def _validate(
