@@ -322,11 +322,12 @@ def _validate(
     problems: list[Violation] = []
     path: dict[str, Any] = {}
     query: dict[str, Any] = {}
+    asked = bool(request.scope.get("query_string"))  # else no query to parse (most calls)
     for param in op.parameters:
         if param.location == "path":
             text = request.path_params.get(param.name)
         elif param.location == "query":
-            text = request.query_params.get(param.name)
+            text = request.query_params.get(param.name) if asked else None
         else:
             continue
         if text == "" and lenient and param.location == "query" and param.convert is not str:
