@@ -15,10 +15,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mockbsc.adapters import cache
 from mockbsc.adapters.fixture_sims import orders_of, sims_of
+from mockbsc.adapters.fixtures_schema import DIGEST as SCHEMA_DIGEST
 from mockbsc.adapters.fixtures_schema import problems
 from mockbsc.domain.fleet.seeding import POOL_SIZE, faker_pool
 from mockbsc.domain.orders.models import Charge, Product
@@ -45,8 +44,39 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     """
     source = Path(path) if path else default_fixtures_path()
     try:
-        raw = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        text = source.read_bytes()
+    except OSError as exc:
+        raise FixtureError(f"fixtures {source}: {exc}") from None
+    raw = _checked(text, source)
+    try:
+        return _scenario(raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise FixtureError(f"fixtures {source}: {exc}") from None
+
+
+def _checked(text: bytes, source: Path) -> Any:
+    """The fixtures document in `text`, parsed and checked against the schema; from the
+    user's cache when this text passed this schema before (`yaml` and `jsonschema` are then
+    not even imported: a third of `mockbsc serve`'s start-up). Only a document JSON keeps
+    exactly is cached (not one with YAML dates or non-text keys).
+
+    Raises:
+        FixtureError: the text is no YAML mapping, or breaks the schema.
+    """
+    name = f"fixtures-{hashlib.sha256(text).hexdigest()[:32]}-{SCHEMA_DIGEST}.json"
+    kept = cache.read(name)
+    if kept is not None:
+        try:
+            document = json.loads(kept)
+            if isinstance(document, dict):
+                return document
+        except ValueError:
+            pass
+    import yaml
+
+    try:
+        raw = yaml.safe_load(text.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise FixtureError(f"fixtures {source}: {exc}") from None
     if not isinstance(raw, dict):
         raise FixtureError(f"fixtures {source}: expected a mapping at the top")
@@ -54,9 +84,12 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     if found:
         raise FixtureError(f"fixtures {source}: " + "; ".join(found)) from None
     try:
-        return _scenario(raw)
-    except (KeyError, TypeError, ValueError) as exc:
-        raise FixtureError(f"fixtures {source}: {exc}") from None
+        encoded = json.dumps(raw)
+        if json.loads(encoded) == raw:
+            cache.write(name, encoded.encode())
+    except (TypeError, ValueError):  # a date, a non-text key: read it from YAML each time
+        pass
+    return raw
 
 
 def scenario_of(raw: Mapping[str, Any], source: str) -> Scenario:

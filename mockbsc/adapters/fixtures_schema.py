@@ -9,14 +9,18 @@ date, not a string; `mockbsc.adapters.fixture_sims.parse_date` checks them.
 
 from __future__ import annotations
 
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+import functools
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
 
 from mockbsc.adapters.fixture_sims import QUOTA_FIELDS, SIM_FIELDS
 from mockbsc.domain.orders.models import OrderStatus, OrderType
 from mockbsc.domain.scenario import FleetMix
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _DATE = {"description": "ISO 8601 (no offset: UTC) or the wire's '2031-11-26 00:00:00'"}
 _TEXT = {"type": ["string", "integer"]}  # YAML reads digits-only ICCIDs etc. as numbers
@@ -113,14 +117,26 @@ SCHEMA: dict[str, Any] = {
                       "history_days": {"type": "integer", "minimum": 0}}},
     },
 }
-_VALIDATOR = Draft202012Validator(SCHEMA)
+DIGEST = hashlib.sha256(json.dumps(SCHEMA, sort_keys=True).encode()).hexdigest()[:16]
+"""Names the schema a file was checked against (`fixtures_file` keeps checked files by it)."""
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    """Made on first use: importing `jsonschema` is a fifth of `mockbsc serve`'s start-up,
+    and a fixtures file checked before is read from the cache without it."""
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(SCHEMA)
+
+
 _TYPES = {"object": "a mapping", "array": "a list", "string": "text", "integer": "a whole number",
           "number": "a number", "boolean": "true or false", "null": "null"}
 
 
 def problems(document: Any) -> list[str]:
     """Every way `document` breaks the schema, each naming its field; empty when none."""
-    return [_describe(error) for error in sorted(_VALIDATOR.iter_errors(document),
+    return [_describe(error) for error in sorted(_validator().iter_errors(document),
                                                  key=lambda e: list(map(str, e.absolute_path)))]
 
 

@@ -19,7 +19,6 @@ from starlette.applications import Starlette
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
@@ -27,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 
 from mockbsc.adapters.fixtures_file import label_words, load_scenario
 from mockbsc.api.browser_guard import BrowserGuard
+from mockbsc.api.compression import Compression
 from mockbsc.api.console import console_routes
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.explorer import explorer_routes
@@ -165,7 +165,7 @@ def create_app(emulator: Emulator | None = None, *, sandboxes: SandboxRegistry |
         # Outermost gzip, as the platform's gateway compresses what the client accepts (S4:
         # every non-empty body, even 135 bytes); the journal and the durable commit see plain
         # bodies. Only the root app has it, so a sandbox's answer is not compressed twice.
-        middleware.insert(0, Middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM,
+        middleware.insert(0, Middleware(Compression, minimum_size=GZIP_MINIMUM,
                                         compresslevel=6))
     persister = None
     if settings_of(emulator).state_file:  # restore now; answers wait for their commit

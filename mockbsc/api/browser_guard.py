@@ -63,12 +63,33 @@ def _header(scope: Scope, name: bytes) -> str | None:
 def host_allowed(scope: Scope) -> bool | None:
     """True/False when the request's `Host` was checked (and passed or not); None when no
     rule applies (no `--allowed-hosts`, and the request did not arrive on loopback)."""
-    allowed = settings_of(scope["app"].state.emulator).allowed_hosts
-    host = host_name(_header(scope, b"host") or "")
+    allowed = tuple(settings_of(scope["app"].state.emulator).allowed_hosts)
+    server = scope.get("server")
+    host: bytes | None = None
+    for name, value in scope["headers"]:
+        if name == b"host":
+            host = bytes(value)
+            break
+    key = (host, allowed, server[0] if server else None)
+    verdict = _VERDICTS.get(key, _UNKNOWN)
+    if verdict is _UNKNOWN:  # per request otherwise: a tenth of a GET's own CPU time
+        if len(_VERDICTS) >= 1024:  # many Host headers: keep the memory bounded
+            _VERDICTS.clear()
+        verdict = _VERDICTS[key] = _verdict(
+            None if host is None else host.decode("latin-1"), allowed,
+            None if server is None or not server else str(server[0]))
+    return verdict  # type: ignore[return-value]  # not _UNKNOWN any more
+
+
+_UNKNOWN = object()
+_VERDICTS: dict[tuple[object, tuple[str, ...], object], object] = {}
+
+
+def _verdict(header: str | None, allowed: tuple[str, ...], server: str | None) -> bool | None:
+    host = host_name(header or "")
     if allowed:
         return _matches(host, tuple(a.lower() for a in allowed))
-    server = scope.get("server")
-    if server and _is_loopback_ip(str(server[0])):
+    if server is not None and _is_loopback_ip(server):
         return is_loopback_name(host)
     return None
 

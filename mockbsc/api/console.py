@@ -22,13 +22,12 @@ import json
 import math
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.templating import Jinja2Templates
 
 from mockbsc.api import console_views as views
 from mockbsc.api.operation import get_emulator
@@ -40,10 +39,12 @@ from mockbsc.domain.errors import DomainError, InvalidRequestError, NotFoundErro
 from mockbsc.domain.fleet.models import SimStatus
 from mockbsc.domain.platform import Emulator, SimChanges
 
+if TYPE_CHECKING:
+    from starlette.templating import Jinja2Templates
+
 BASE = "/_mockbsc/console"
 COOKIE = "mockbsc_console"
 HERE = Path(__file__).parent
-TEMPLATES = Jinja2Templates(directory=str(HERE / "templates"))
 VENDOR = HERE / "static" / "vendor"
 STATIC: dict[str, Path] = {
     "console.css": HERE / "static" / "console" / "console.css",
@@ -57,6 +58,15 @@ BODY_LIMIT = 64 * 1024
 CHANGED = {"HX-Trigger": "mockbsc-changed"}  # the page's regions listen and refresh
 
 Page = Callable[[Request, Emulator], Awaitable[Response]]
+
+
+@functools.cache
+def _templates() -> Jinja2Templates:
+    """The pages' Jinja2 environment, made when a page is first shown: importing Jinja2 is
+    about a tenth of `mockbsc serve`'s start-up, and most servers never show a page."""
+    from starlette.templating import Jinja2Templates
+
+    return Jinja2Templates(directory=str(HERE / "templates"))
 
 
 def cookie_value(token: str) -> str:
@@ -110,8 +120,8 @@ def render(request: Request, template: str, context: dict[str, Any],
               "version": VERSION, "clock": views.clock(emulator), "sandbox": root,
               "here": root + str(request.scope["path"]) + (
                   f"?{request.url.query}" if request.url.query else "")}
-    return TEMPLATES.TemplateResponse(request, template, {**common, **context},
-                                      status_code=status_code)
+    return _templates().TemplateResponse(request, template, {**common, **context},
+                                         status_code=status_code)
 
 
 def page(view: Page) -> Callable[[Request], Awaitable[Response]]:

@@ -68,23 +68,14 @@ class JournalMiddleware:
                 return
             recorded = True
             route = scope.get("route")
-            entry = JournalEntry.bounded(
-                at=at,
-                method=str(scope["method"]),
-                path=str(scope["path"]),
-                query=bytes(scope.get("query_string", b"")).decode("latin-1"),
-                operation=getattr(route, "name", None),
-                status=status,
-                duration_ms=(time.perf_counter() - started) * 1000,
-                org_id=scope.get(ORG_KEY),
-                fault=scope.get(FAULT_KEY),
-                reason=scope.get(REASON_KEY),
-                body=b"".join(chunks),
-                body_size=seen,
-                headers=tuple(scope["headers"]),
-            )
-            emulator.journal.record(entry)
-            if self.access_log:
+            entry = emulator.journal.record_call(
+                at, str(scope["method"]), str(scope["path"]),
+                bytes(scope.get("query_string", b"")).decode("latin-1"),
+                getattr(route, "name", None), status,
+                (time.perf_counter() - started) * 1000, scope.get(ORG_KEY),
+                scope.get(FAULT_KEY), scope.get(REASON_KEY), b"".join(chunks), seen,
+                tuple(scope["headers"]), build=self.access_log)
+            if entry is not None:
                 access_line(entry)
 
         async def watch(message: Message) -> None:

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 import anyio
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from mockbsc.api.browser_guard import checked_host
 from mockbsc.api.errors import Envelope, error_response
@@ -199,7 +200,7 @@ def _authenticate(request: Request, emulator: Emulator, op: Operation) -> Token 
         return None
     if op.security != "BearerAuthentication":
         return None
-    header = request.headers.get("authorization")
+    header = _header(request.scope, b"authorization")
     if not header:
         raise UnauthorizedError("Full authentication is required to access this resource")
     scheme, _, value = header.partition(" ")
@@ -220,10 +221,25 @@ def _parse_and_validate(op: Operation, request: Request, raw: bytes, lenient: bo
     return _validate(op, request, body, present, lenient)
 
 
+def _header(scope: Scope, name: bytes) -> str | None:
+    """The first value of header `name` (lower case), as `request.headers.get` gives it,
+    without building Starlette's `Headers` (a tenth of the endpoint's own CPU time)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
 async def _read_body(request: Request, limit: int) -> bytes:
-    headers = request.headers
-    declared = headers.get("content-length")
-    if (declared is None and "transfer-encoding" not in headers
+    declared = None
+    chunked = False
+    for key, value in request.scope["headers"]:  # one pass for both headers
+        if key == b"content-length":
+            if declared is None:
+                declared = bytes(value).decode("latin-1")
+        elif key == b"transfer-encoding":
+            chunked = True
+    if (declared is None and not chunked
             and request.scope.get("http_version") in _HTTP1):
         return b""  # HTTP/1.x without length or chunking has no body (RFC 9112 §6.3)
     if declared and declared.isdigit() and int(declared) > limit:
@@ -239,7 +255,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
 
 
 def _media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return (_header(request.scope, b"content-type") or "").split(";")[0].strip().lower()
 
 
 def _parse_body(op: Operation, request: Request, raw: bytes) -> tuple[bool, Any]:
@@ -267,7 +283,8 @@ def _parse_body(op: Operation, request: Request, raw: bytes) -> tuple[bool, Any]
                                                "body: is not valid UTF-8")]) from None
     take_seen()  # a parse that failed half-way may have left it set
     try:
-        body = json.loads(raw, parse_float=_json_number, parse_constant=NonFinite)
+        # `json.loads(raw, parse_float=..., parse_constant=...)`, without a new decoder
+        body = _DECODER.decode(raw.decode(json.detect_encoding(raw), "surrogatepass"))
     except UnicodeDecodeError:
         raise ContractViolation([Violation("body", "body", "encoding",
                                            "body: is not valid UTF-8")]) from None
@@ -294,6 +311,9 @@ def _json_number(text: str) -> float | int | NonFinite:
     return int(value) if value.is_integer() and abs(value) < 2**63 else value
 
 
+_DECODER = json.JSONDecoder(parse_float=_json_number, parse_constant=NonFinite)
+
+
 def _validate(
     op: Operation, request: Request, body: Any, present: bool, lenient: bool
 ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
@@ -302,11 +322,12 @@ def _validate(
     problems: list[Violation] = []
     path: dict[str, Any] = {}
     query: dict[str, Any] = {}
+    asked = bool(request.scope.get("query_string"))  # else no query to parse (most calls)
     for param in op.parameters:
         if param.location == "path":
             text = request.path_params.get(param.name)
         elif param.location == "query":
-            text = request.query_params.get(param.name)
+            text = request.query_params.get(param.name) if asked else None
         else:
             continue
         if text == "" and lenient and param.location == "query" and param.convert is not str:

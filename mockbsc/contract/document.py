@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import quote
 
 import jsonschema_rs
-import yaml
 
 from mockbsc.adapters import cache
 
@@ -30,7 +29,6 @@ _URN = "urn:contract"
 BSC_CONTRACT = "bsc-openapi.yaml"
 CONTROL_CONTRACT = "control-openapi.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +143,10 @@ def _parse(path: Path) -> dict[str, Any]:
                 return document
         except (EOFError, ValueError, TypeError):
             pass
-    document = yaml.load(raw.decode("utf-8"), Loader=_YAML_LOADER)  # a safe loader
+    import yaml  # only now: a cached copy spares `mockbsc serve` importing it (~25 ms)
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    document = yaml.load(raw.decode("utf-8"), Loader=loader)  # a safe loader
     with contextlib.suppress(ValueError):  # a value marshal cannot hold (a YAML timestamp)
         payload = marshal.dumps(document)
         cache.write(name, source + hashlib.sha256(payload).digest() + payload)

@@ -33,6 +33,10 @@ SECRET_WORDS = ("secret", "password", "token", "api-key", "apikey")
 REDACTED = "[redacted]"
 
 Headers = tuple[tuple[bytes, bytes], ...]
+_Fields = tuple[datetime, str, str, str, str | None, int, float, int | None, str | None, bool,
+                bytes, Headers, str | None]
+"""A `JournalEntry`'s fields in the order its constructor takes them."""
+_Bytes = bytes  # `RequestJournal.bytes` hides the builtin inside the class
 
 
 def redacted_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -152,7 +156,11 @@ class RequestJournal:
         self.operations: frozenset[str] = frozenset()
         """The operationIds calls can be routed to (the app tells): a name outside them is a
         typo, and `entries()` says so instead of finding nothing."""
-        self._entries: deque[JournalEntry] = deque()
+        # An entry, or the fields of one `record_call` kept (built when first read); and the
+        # size of each, side by side (the oldest leave when the budget is passed).
+        self._entries: deque[JournalEntry | _Fields] = deque()
+        self._sizes: deque[int] = deque()
+        self._unbuilt = False
         self._capacity = capacity
         self.max_bytes = max_bytes
         self._bytes = 0
@@ -168,16 +176,66 @@ class RequestJournal:
         return self._bytes
 
     def record(self, entry: JournalEntry) -> None:
+        self._append(entry, entry.size)
+
+    def record_call(self, at: datetime, method: str, path: str, query: str,
+                    operation: str | None, status: int, duration_ms: float, org_id: int | None,
+                    fault: str | None, reason: str | None, body: _Bytes, body_size: int,
+                    headers: Headers, *, build: bool = False) -> JournalEntry | None:
+        """`record(JournalEntry.bounded(...))`, cut the same way, without building the entry
+        until it is read (`build` builds it now and returns it).
+
+        Every API call is recorded and few entries are ever read; a frozen dataclass of 13
+        fields costs more to build than the rest of the recording (issue 14's hot path).
+        """
+        cut = False
+        if len(path) > FIELD_LIMIT:
+            path = path[:FIELD_LIMIT]
+            cut = True
+        if len(query) > FIELD_LIMIT:
+            query = query[:FIELD_LIMIT]
+            cut = True
+        if len(body) > BODY_LIMIT or body_size > len(body):
+            body = body[:BODY_LIMIT]
+            cut = True
+        fields: _Fields = (at, method, path, query, operation, status, duration_ms, org_id,
+                           fault, cut, body, headers, reason)
+        size = (ENTRY_OVERHEAD + len(path) + len(query) + len(operation or "")
+                + len(fault or "") + len(body) + len(reason or ""))
+        for name, value in headers:
+            size += len(name) + len(value)
+        if build:
+            entry = JournalEntry(*fields)
+            self._append(entry, size)
+            return entry
+        self._append(fields, size)
+        return None
+
+    def _append(self, entry: JournalEntry | _Fields, size: int) -> None:
         with self._lock:
             self._entries.append(entry)
-            self._bytes += entry.size
+            self._sizes.append(size)
+            self._bytes += size
+            if isinstance(entry, tuple):
+                self._unbuilt = True
             while self._entries and (len(self._entries) > self._capacity
                                      or self._bytes > self.max_bytes):
-                self._bytes -= self._entries.popleft().size
+                self._entries.popleft()
+                self._bytes -= self._sizes.popleft()
+
+    def _built(self) -> deque[JournalEntry]:
+        """The entries, each built now if it was kept as fields; call it holding the lock."""
+        if self._unbuilt:
+            self._entries = deque(e if isinstance(e, JournalEntry) else JournalEntry(*e)
+                                  for e in self._entries)
+            self._unbuilt = False
+        return self._entries  # type: ignore[return-value]  # all built just above
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._sizes.clear()
+            self._unbuilt = False
             self._bytes = 0
 
     def entries(self, operation: str | None = None, limit: int | None = None,
@@ -195,7 +253,7 @@ class RequestJournal:
         """
         self.check_operation(operation)
         with self._lock:
-            found = [e for e in self._entries
+            found = [e for e in self._built()
                      if (operation is None or e.operation == operation)
                      and (path is None or e.path == path)]
         return found[-limit:] if limit else found

@@ -90,3 +90,36 @@ def test_the_cache_can_be_moved_and_turned_off(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("MOCKBSC_NO_CACHE", "1")
     assert cache.cache_dir() is None
     assert cache.read("entry") is None
+
+
+def test_a_checked_fixtures_file_is_read_from_the_cache(cache_home: Path) -> None:
+    first = seed.load_scenario()
+    files = list((cache_home / "mockbsc").glob("fixtures-*.json"))
+    assert len(files) == 1
+    assert seed.load_scenario() == first
+    # What the next start reads is the cached document: change it, and the scenario follows.
+    files[0].write_text(files[0].read_text(encoding="utf-8").replace(
+        "Muster Logistik GmbH", "Aus dem Cache"), encoding="utf-8")
+    assert seed.load_scenario().orgs[0].name == "Aus dem Cache"
+
+
+def test_a_fixtures_file_json_cannot_keep_is_read_from_yaml_each_time(cache_home: Path,
+                                                                       tmp_path: Path) -> None:
+    text = seed.default_fixtures_path().read_text(encoding="utf-8")
+    dated = tmp_path / "dated.yaml"
+    explicit = ("    sims:\n      - iccid: '8988280666000000001'\n"
+                "        activation_date: 2024-01-02\n")  # YAML reads a date, not text
+    dated.write_text(text.replace("    sims: 20\n", explicit, 1), encoding="utf-8")
+    assert seed.load_scenario(dated).orgs[1].explicit
+    assert not list((cache_home / "mockbsc").glob("fixtures-*.json"))
+
+
+def test_a_broken_fixtures_file_is_refused_each_time_and_not_cached(cache_home: Path,
+                                                                     tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("organisations:\n  - id: 1\n    name: X\n    colour: red\n",
+                      encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(seed.FixtureError, match="unknown field"):
+            seed.load_scenario(broken)
+    assert not list((cache_home / "mockbsc").glob("fixtures-*.json"))

@@ -102,6 +102,41 @@ def test_an_idle_keep_alive_connection_is_closed(server: MockBSCServer) -> None:
         assert raw.startswith(b"HTTP/1.1 200"), raw
 
 
+def _dribble_until_answered(sock: socket.socket) -> bytes:
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        try:
+            sock.sendall(b"X-Slow: 1\r\n")
+        except OSError:
+            break
+        sock.settimeout(0.1)
+        try:
+            return _read_all(sock)
+        except TimeoutError:
+            continue
+    return b""
+
+
+def test_the_next_head_on_a_kept_alive_connection_has_its_own_deadline() -> None:
+    """The deadline is armed again after each answer: a client that got two answers on one
+    connection, then dribbles the third request's head, gets 408 too."""
+    with serving(keep_alive_timeout="30") as server, _connect(server) as sock:
+        for _ in range(2):
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            head = b""
+            while b"\r\n\r\n" not in head:
+                head += sock.recv(65536)
+            length = int(head.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+            body = head.partition(b"\r\n\r\n")[2]
+            while len(body) < length:
+                body += sock.recv(65536)
+            assert head.startswith(b"HTTP/1.1 200"), head
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        raw = _dribble_until_answered(sock)
+        assert raw.startswith(b"HTTP/1.1 408"), raw
+        assert _json_body(raw)["error"] == "RequestTimeout"
+
+
 def test_connections_over_the_cap_get_a_json_503() -> None:
     with serving(max_connections="5", header_timeout="30") as server:
         _over_the_cap(server)
