@@ -2,41 +2,109 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from mockbsc.domain.errors import ForbiddenError, InvalidRequestError, NotFoundError
 from mockbsc.domain.fleet.identities import same_device
 from mockbsc.domain.fleet.models import Sim
+from mockbsc.domain.fleet.recipe import SeedBlock
+from mockbsc.domain.fleet.seeding import generate_sims
 from mockbsc.domain.paging import Page, paginate, parse_sort
 
 SIM_FILTER_FIELDS = ("imei", "ip_address")
 
 
+SEEDED = ""  # in an organisation's listing: where its seeded SIMs (the recipe) are listed
+
+
 class SimRegistry:
-    """All SIMs of all organisations, keyed by ICCID, with each organisation's order kept."""
+    """All SIMs of all organisations, keyed by ICCID, with each organisation's order kept.
+
+    Seeded SIMs are a recipe per organisation (`SeedBlock`) until first touched: a lookup, a
+    write or a listing page makes the SIM and keeps it in `_by_iccid`; an organisation's
+    listing (`_by_org`) holds the `SEEDED` mark where its block's SIMs are listed, in serial
+    order. Counts come from the recipe. A SIM made by a listing is put in place without the
+    change log noting it (it is what the seed makes), one looked up is noted as before.
+    """
 
     def __init__(self) -> None:
         self._by_iccid: dict[str, Sim] = {}
         self._by_org: dict[int, list[str]] = {}
+        self._blocks: list[SeedBlock] = []  # not state: made again by a reset
+        self._unmade = 0  # block SIMs not in _by_iccid
 
     def __len__(self) -> int:
-        return len(self._by_iccid)
+        return len(self._by_iccid) + self._unmade
 
     def add(self, sim: Sim) -> None:
-        if sim.iccid in self._by_iccid:
+        if self.find(sim.iccid) is not None:
             raise InvalidRequestError(f"SIM {sim.iccid} exists already")
         self._by_iccid[sim.iccid] = sim
         self._by_org.setdefault(sim.org_id, []).append(sim.iccid)
 
+    def add_block(self, block: SeedBlock) -> None:
+        """List a seeded organisation's recipe after its given SIMs; its first SIMs (the
+        sequential stream's) are made at once, the others on first touch."""
+        made = self._by_iccid
+        block.skip = sorted(n for i in dict.keys(made) if (n := block.offset_of(i)) is not None)
+        self._blocks.append(block)
+        self._by_org.setdefault(block.org_id, []).append(SEEDED)
+        self._unmade += block.listed
+        for n, sim in enumerate(generate_sims(block)):
+            if dict.get(made, sim.iccid) is None and not block.skipped(n):
+                self._keep(sim)
+
+    def forget_seed(self) -> None:
+        """The stores were replaced whole (an imported state): no SIM comes from the seed."""
+        self._blocks.clear()
+        self._unmade = 0
+        for iccids in dict.values(self._by_org):
+            while SEEDED in iccids:
+                iccids.remove(SEEDED)
+
+    def spell_out(self) -> None:
+        """Make every seeded SIM and list each by its ICCID (a whole-state export lists every
+        SIM). Nothing is noted: the fleet is the same, only no longer a recipe."""
+        for org_id, listed in list(dict.items(self._by_org)):
+            if SEEDED in listed:
+                listed[:] = self.iccids_of(org_id)
+        for block in self._blocks:
+            if not block.complete:
+                self.make_all(block)
+
+    def recount(self) -> None:
+        """Count again which block SIMs are made (after SIMs were put in place directly)."""
+        listed = sum(b.listed for b in self._blocks)
+        self._unmade = listed - sum(1 for i in dict.keys(self._by_iccid)
+                                    if self._block_of(i) is not None)
+
     def clear(self) -> None:
         self._by_iccid.clear()
         self._by_org.clear()
+        self._blocks.clear()
+        self._unmade = 0
 
-    def all(self) -> Iterable[Sim]:
-        return self._by_iccid.values()
+    def all(self) -> Iterator[Sim]:
+        """Every SIM, organisation by organisation in listing order. Seeded SIMs not made yet
+        are made for the caller and dropped (read them; change a SIM through `get`)."""
+        for org_id in list(dict.keys(self._by_org)):
+            yield from self.scan(org_id)
+
+    def made(self) -> Iterable[Sim]:
+        """The SIMs made so far (given, added, and seeded ones touched)."""
+        return dict.values(self._by_iccid)
+
+    def blocks(self) -> list[SeedBlock]:
+        return list(self._blocks)
+
+    def make_all(self, block: SeedBlock) -> None:
+        """Make every SIM of a block (the expiry sweep reached its seeded expiries)."""
+        for n in block.offsets():
+            self._made(block, n)
+        block.complete = True
 
     def find(self, iccid: str) -> Sim | None:
-        return self._by_iccid.get(iccid)
+        return self._by_iccid.get(iccid) or self._from_seed(iccid)
 
     def get(self, org_id: int, iccid: str) -> Sim:
         """The SIM if it belongs to `org_id`.
@@ -46,7 +114,7 @@ class SimRegistry:
             ForbiddenError: it exists but belongs to another organisation (the platform's
                 "SIM does not belong to user."); nothing of it is revealed.
         """
-        sim = self._by_iccid.get(iccid)
+        sim = self._by_iccid.get(iccid) or self._from_seed(iccid)
         if sim is None:
             raise NotFoundError("SIM not found.")
         if sim.org_id != org_id:
@@ -55,41 +123,127 @@ class SimRegistry:
 
     def iccids_of(self, org_id: int) -> list[str]:
         """The organisation's ICCIDs in listing order (a plain read: nothing is noted)."""
-        return list(dict.get(self._by_org, org_id) or ())
+        found: list[str] = []
+        for iccid in dict.get(self._by_org, org_id) or ():
+            if iccid != SEEDED:
+                found.append(iccid)
+            elif (block := self._block_for(org_id)) is not None:
+                found += (block.iccid(n) for n in block.offsets())
+        return found
 
     def move(self, iccid: str, org_id: int) -> None:
-        """Give the SIM to another organisation (1NCE's SIM transfer); it is listed last."""
-        sim = self._by_iccid[iccid]
-        self._by_org[sim.org_id].remove(iccid)
+        """Give the SIM to another organisation (1NCE's SIM transfer); it is listed last.
+
+        A seeded SIM still listed by its organisation's recipe spells the organisation's
+        listing out first (once per reset: transfers are rare)."""
+        sim = self.find(iccid)
+        if sim is None:
+            raise NotFoundError(f"SIM {iccid} not found")
+        sim = self._by_iccid[iccid]  # noted: the move is a change of it
+        listed = self._by_org[sim.org_id]
+        if iccid not in listed and SEEDED in listed:
+            self._by_org[sim.org_id] = listed = self.iccids_of(sim.org_id)
+        listed.remove(iccid)
         sim.org_id = org_id
         self._by_org.setdefault(org_id, []).append(iccid)
 
     def count(self, org_id: int) -> int:
-        return len(dict.get(self._by_org, org_id, ()))
+        listed = dict.get(self._by_org, org_id) or ()
+        if SEEDED not in listed:
+            return len(listed)
+        block = self._block_for(org_id)
+        return len(listed) - 1 + (block.listed if block is not None else 0)
 
     def listing(
         self, org_id: int, page: int, page_size: int, q: str | None, sort: str | None
     ) -> Page[Sim]:
-        """A page of the organisation's SIMs; cost does not depend on the page number."""
+        """A page of the organisation's SIMs; cost does not depend on the page number.
+
+        Unfiltered, only the page's SIMs are made; a filter or a sort looks at every SIM of
+        the organisation (seeded ones not made yet are made, looked at and dropped, about
+        20 us each), and keeps the page it returns."""
         keys = parse_sort(sort, SIM_FILTER_FIELDS)
         filters = parse_filters(q)
-        # Plain dict reads: a listing changes nothing, and the change log notes every key
-        # looked up through the stores' own methods (see mockbsc.domain.state.changes).
-        iccids = dict.get(self._by_org, org_id, [])
-        get, by_iccid = dict.__getitem__, self._by_iccid
+        total = self.count(org_id)
         if not filters and not keys:
             start = (page - 1) * page_size
-            chosen = [get(by_iccid, i) for i in iccids[start : start + page_size]]
-            return Page(chosen, page, page_size, len(iccids))
-        sims = [get(by_iccid, i) for i in iccids]
-        if filters:
-            sims = [s for s in sims if all(matches(s, f, v) for f, v in filters)]
+            return Page(self._window(org_id, start, start + page_size), page, page_size, total)
+        found: list[tuple[int, str | None, str | None]] = []
+        for position, sim in enumerate(self.scan(org_id)):
+            if not filters or all(matches(sim, f, v) for f, v in filters):
+                found.append((position, sim.imei, sim.ip_address))
         for name, descending in reversed(keys):
-            present = [s for s in sims if sim_field(s, name) is not None]
-            absent = [s for s in sims if sim_field(s, name) is None]
-            present.sort(key=lambda s: sort_key(name, sim_field(s, name)), reverse=descending)
-            sims = present + absent
-        return paginate(sims, page, page_size)
+            present = [e for e in found if _field(e, name) is not None]
+            absent = [e for e in found if _field(e, name) is None]
+            present.sort(key=lambda e: sort_key(name, _field(e, name)), reverse=descending)
+            found = present + absent
+        chosen = paginate(found, page, page_size)
+        return Page([self._window(org_id, e[0], e[0] + 1)[0] for e in chosen.items], page,
+                    page_size, chosen.total)
+
+    # ------------------------------------------------------------------ the recipe
+    def _window(self, org_id: int, start: int, stop: int) -> list[Sim]:
+        """The organisation's SIMs at listing positions `start` .. `stop - 1`, made if need
+        be (a plain read: nothing is noted)."""
+        listed = dict.get(self._by_org, org_id) or []
+        by_iccid = self._by_iccid
+        if SEEDED not in listed:
+            return [dict.__getitem__(by_iccid, i) for i in listed[start:stop]]
+        at = listed.index(SEEDED)
+        block = self._block_for(org_id)
+        size = block.listed if block is not None else 0
+        chosen = [dict.__getitem__(by_iccid, i) for i in listed[start:min(stop, at)]]
+        if block is not None:
+            chosen += (self._made(block, block.offset_at(p - at))
+                       for p in range(max(start, at), min(stop, at + size)))
+        after = listed[at + 1:][max(start - at - size, 0):max(stop - at - size, 0)]
+        return chosen + [dict.__getitem__(by_iccid, i) for i in after]
+
+    def scan(self, org_id: int) -> Iterator[Sim]:
+        """Every SIM of the organisation in listing order; seeded ones not made yet are made
+        for the caller only (not kept)."""
+        by_iccid = self._by_iccid
+        for iccid in list(dict.get(self._by_org, org_id) or ()):
+            if iccid != SEEDED:
+                yield dict.__getitem__(by_iccid, iccid)
+            elif (block := self._block_for(org_id)) is not None:
+                for n in block.offsets():
+                    yield dict.get(by_iccid, block.iccid(n)) or block.make(n)
+
+    def _made(self, block: SeedBlock, n: int) -> Sim:
+        iccid = block.iccid(n)
+        sim = dict.get(self._by_iccid, iccid)
+        if sim is None:
+            sim = block.make(n)
+            self._keep(sim)
+        return sim
+
+    def _keep(self, sim: Sim) -> None:
+        """A seeded SIM made: in place, not noted by the change log (the seed makes it)."""
+        dict.__setitem__(self._by_iccid, sim.iccid, sim)
+        self._unmade -= 1
+
+    def _from_seed(self, iccid: str) -> Sim | None:
+        found = self._block_of(iccid)
+        if found is None or dict.get(self._by_iccid, iccid) is not None:
+            return None
+        block, n = found
+        sim = block.make(n)
+        self._keep(sim)
+        return sim
+
+    def _block_of(self, iccid: str) -> tuple[SeedBlock, int] | None:
+        for block in self._blocks:
+            if (n := block.offset_of(iccid)) is not None:
+                return block, n
+        return None
+
+    def _block_for(self, org_id: int) -> SeedBlock | None:
+        return next((b for b in self._blocks if b.org_id == org_id), None)
+
+
+def _field(entry: tuple[int, str | None, str | None], name: str) -> str | None:
+    return entry[1] if name == "imei" else entry[2]
 
 
 def matches(sim: Sim, name: str, value: str) -> bool:

@@ -1,0 +1,197 @@
+"""A seeded organisation's SIMs as a recipe: each SIM is made when it is first touched.
+
+Why: a million SIMs as objects are over a gigabyte and half a minute of CPU, as a recipe they
+are a few numbers (first serial, count, seed). The first `EAGER` SIMs of an organisation are
+drawn in order from one `random.Random` stream, as mockbsc always drew its fleet, so a fleet
+of up to `EAGER` SIMs per organisation is the very fleet earlier versions seeded; SIM n from
+`EAGER` on draws from a stream of its own, a SplitMix64 sequence keyed by (seed, organisation,
+n). Any SIM can then be made alone, in any order, and is the same SIM on any machine.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import operator
+import random
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Protocol, SupportsIndex, overload
+
+from mockbsc.domain.fleet.identities import identities_for
+from mockbsc.domain.fleet.models import Sim
+
+EAGER = 1000  # SIMs per organisation drawn from the sequential stream (the fleet of mockbsc <= 0.x)
+_M64 = (1 << 64) - 1
+_GAMMA = 0x9E3779B97F4A7C15
+_UNIT = 2.0 ** -53
+
+
+def _mix(z: int) -> int:
+    """SplitMix64's finaliser: a bijective scramble of 64 bits."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
+    return z ^ (z >> 31)
+
+
+class SimStream:
+    """SIM n's own draws: SplitMix64 (Steele et al., 2014) from a state that hashes the
+    block's key and n. It offers the two draws the SIM factory makes (`getrandbits`, `random`)
+    at a tenth of the cost of seeding a Mersenne Twister per SIM."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, key: int, n: int) -> None:
+        self._state = _mix((key + n * _GAMMA) & _M64)
+
+    def _next(self) -> int:
+        self._state = z = (self._state + _GAMMA) & _M64
+        return _mix(z)
+
+    def getrandbits(self, k: int) -> int:
+        return self._next() >> (64 - k)
+
+    def random(self) -> float:
+        return (self._next() >> 11) * _UNIT
+
+
+def block_key(seed: int, org_id: int) -> int:
+    """The 64-bit key of an organisation's per-SIM streams (stable across machines)."""
+    digest = hashlib.sha256(f"mockbsc:{seed}:{org_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big")
+
+
+class SeedBlock:
+    """An organisation's seeded SIMs: serials `first_serial` .. `first_serial + count - 1`,
+    listed in that order, less `skip` (offsets whose ICCID a given SIM has already).
+
+    Not state: a reset makes it again from the seed, the fleet size and the instant of
+    seeding; what changed of a SIM once made is the registry's (and the state file's).
+    """
+
+    def __init__(self, org_id: int, first_serial: int, count: int, index_base: int,
+                 seed: int, factory: SimMaker) -> None:
+        self.org_id = org_id
+        self.first_serial = first_serial
+        self.count = count
+        self.index_base = index_base
+        self.seed = seed
+        self.key = block_key(seed, org_id)
+        self.factory = factory
+        self.skip: list[int] = []  # sorted
+        self.complete = False  # every SIM made (the expiry sweep reached the seeded expiries)
+        lowest = factory.now_whole - timedelta(days=700)  # the earliest activation drawn
+        self.earliest_activation = lowest
+        self.earliest_expiry = factory.expiry_of(lowest)
+
+    @property
+    def listed(self) -> int:
+        """How many SIMs the block lists."""
+        return self.count - len(self.skip)
+
+    def eager(self) -> Iterator[Sim]:
+        """The first `EAGER` SIMs, drawn in order from the sequential stream."""
+        self.factory.rng = random.Random(f"mockbsc:{self.seed}:{self.org_id}")
+        for n in range(min(self.count, EAGER)):
+            yield self.factory.make(self.org_id, self.first_serial + n, self.index_base + n)
+
+    def make(self, n: int) -> Sim:
+        """SIM n of the block, the same SIM however many were made before it."""
+        if n < EAGER:  # only when an eager SIM went missing: draw the prefix again
+            for m, sim in enumerate(self.eager()):
+                if m == n:
+                    return sim
+        self.factory.rng = SimStream(self.key, n)
+        return self.factory.make(self.org_id, self.first_serial + n, self.index_base + n)
+
+    def iccid(self, n: int) -> str:
+        return identities_for(self.first_serial + n)[0]
+
+    def offset_of(self, iccid: str) -> int | None:
+        """The offset of the block's SIM with this ICCID (None: not one of the block's)."""
+        tail = iccid[-8:]
+        if not tail.isdigit():
+            return None
+        low = int(tail)
+        end = self.first_serial + self.count
+        for high in range(self.first_serial // 100_000_000, (end - 1) // 100_000_000 + 1):
+            serial = high * 100_000_000 + low
+            if self.first_serial <= serial < end and identities_for(serial)[0] == iccid:
+                n = serial - self.first_serial
+                return None if self.skipped(n) else n
+        return None
+
+    def skipped(self, n: int) -> bool:
+        at = bisect.bisect_left(self.skip, n)
+        return at < len(self.skip) and self.skip[at] == n
+
+    def offset_at(self, position: int) -> int:
+        """The offset of the block's `position`-th listed SIM (skipped offsets left out)."""
+        n = position
+        for skipped in self.skip:
+            if skipped > n:
+                break
+            n += 1
+        return n
+
+    def offsets(self) -> Iterator[int]:
+        skip = set(self.skip)
+        return (n for n in range(self.count) if n not in skip)
+
+
+class SimMaker(Protocol):
+    """What a block needs of the SIM factory (`mockbsc.domain.fleet.seeding`'s)."""
+
+    rng: random.Random | SimStream
+    now_whole: datetime
+
+    def make(self, org_id: int, serial: int, index: int) -> Sim: ...
+
+    def expiry_of(self, activation: datetime) -> datetime: ...
+
+
+class BlockIccids(list[str]):
+    """The ICCIDs of a block's SIMs as a list made on demand (the seeded fleet order lists
+    every seeded SIM: a million strings would be 80 MB and a second of seeding)."""
+
+    def __init__(self, block: SeedBlock) -> None:
+        super().__init__()
+        self._block = block
+
+    def __len__(self) -> int:
+        return self._block.listed
+
+    def __bool__(self) -> bool:
+        return self._block.listed > 0
+
+    def __iter__(self) -> Iterator[str]:
+        block = self._block
+        return (block.iccid(n) for n in block.offsets())
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        n = operator.index(index)
+        if n < 0:
+            n += len(self)
+        if not 0 <= n < len(self):
+            raise IndexError(index)
+        return self._block.iccid(self._block.offset_at(n))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, list) and len(other) == len(self) and all(
+            a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"BlockIccids(org {self._block.org_id}, {len(self)} SIMs)"
+
+    def append(self, iccid: str) -> None:
+        raise TypeError("the seeded fleet order's SIMs are the recipe's")
