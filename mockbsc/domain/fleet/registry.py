@@ -186,18 +186,17 @@ class SimRegistry:
         """The organisation's SIMs at listing positions `start` .. `stop - 1`, made if need
         be (a plain read: nothing is noted)."""
         listed = dict.get(self._by_org, org_id) or []
-        by_iccid = self._by_iccid
         if SEEDED not in listed:
-            return [dict.__getitem__(by_iccid, i) for i in listed[start:stop]]
+            return [self._listed(i) for i in listed[start:stop]]
         at = listed.index(SEEDED)
         block = self._block_for(org_id)
         size = block.listed if block is not None else 0
-        chosen = [dict.__getitem__(by_iccid, i) for i in listed[start:min(stop, at)]]
+        chosen = [self._listed(i) for i in listed[start:min(stop, at)]]
         if block is not None:
             chosen += (self._made(block, block.offset_at(p - at))
                        for p in range(max(start, at), min(stop, at + size)))
         after = listed[at + 1:][max(start - at - size, 0):max(stop - at - size, 0)]
-        return chosen + [dict.__getitem__(by_iccid, i) for i in after]
+        return chosen + [self._listed(i) for i in after]
 
     def scan(self, org_id: int) -> Iterator[Sim]:
         """Every SIM of the organisation in listing order; seeded ones not made yet are made
@@ -205,7 +204,7 @@ class SimRegistry:
         by_iccid = self._by_iccid
         for iccid in list(dict.get(self._by_org, org_id) or ()):
             if iccid != SEEDED:
-                yield dict.__getitem__(by_iccid, iccid)
+                yield self._listed(iccid, keep=False)
             elif (block := self._block_for(org_id)) is not None:
                 for n in block.offsets():
                     yield dict.get(by_iccid, block.iccid(n)) or block.make(n)
@@ -227,9 +226,20 @@ class SimRegistry:
         found = self._block_of(iccid)
         if found is None or dict.get(self._by_iccid, iccid) is not None:
             return None
-        block, n = found
-        sim = block.make(n)
+        sim = found[0].make(found[1])
         self._keep(sim)
+        return sim
+
+    def _listed(self, iccid: str, keep: bool = True) -> Sim:
+        """A listed SIM: made, or a seeded one listed by ICCID (a spelt-out listing)."""
+        sim = dict.get(self._by_iccid, iccid)
+        if sim is None:
+            block, n = self._block_of(iccid) or (None, 0)
+            if block is None:
+                raise KeyError(iccid)
+            sim = block.make(n)
+            if keep:
+                self._keep(sim)
         return sim
 
     def _block_of(self, iccid: str) -> tuple[SeedBlock, int] | None:
