@@ -14,6 +14,7 @@ import bisect
 import hashlib
 import operator
 import random
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Protocol, SupportsIndex, overload
@@ -78,6 +79,7 @@ class SeedBlock:
         self.seed = seed
         self.key = block_key(seed, org_id)
         self.factory = factory
+        self._drawing = threading.Lock()  # the factory's stream is swapped per SIM
         self.skip: list[int] = []  # sorted
         self.complete = False  # every SIM made (the expiry sweep reached the seeded expiries)
         lowest = factory.now_whole - timedelta(days=700)  # the earliest activation drawn
@@ -91,9 +93,12 @@ class SeedBlock:
 
     def eager(self) -> Iterator[Sim]:
         """The first `EAGER` SIMs, drawn in order from the sequential stream."""
-        self.factory.rng = random.Random(f"mockbsc:{self.seed}:{self.org_id}")
+        rng = random.Random(f"mockbsc:{self.seed}:{self.org_id}")
         for n in range(min(self.count, EAGER)):
-            yield self.factory.make(self.org_id, self.first_serial + n, self.index_base + n)
+            with self._drawing:
+                self.factory.rng = rng
+                sim = self.factory.make(self.org_id, self.first_serial + n, self.index_base + n)
+            yield sim
 
     def make(self, n: int) -> Sim:
         """SIM n of the block, the same SIM however many were made before it."""
@@ -101,8 +106,9 @@ class SeedBlock:
             for m, sim in enumerate(self.eager()):
                 if m == n:
                     return sim
-        self.factory.rng = SimStream(self.key, n)
-        return self.factory.make(self.org_id, self.first_serial + n, self.index_base + n)
+        with self._drawing:
+            self.factory.rng = SimStream(self.key, n)
+            return self.factory.make(self.org_id, self.first_serial + n, self.index_base + n)
 
     def iccid(self, n: int) -> str:
         return identities_for(self.first_serial + n)[0]

@@ -1,7 +1,8 @@
 """Scenario plus seed to fleet: the same seed gives the same SIMs on any machine.
 
 Identities, states and quotas come from `random.Random(seed)` (stable across machines and
-Python builds); only cosmetic text (labels) comes from Faker, seeded the same way. Where the
+Python builds) for an organisation's first SIMs, and from each SIM's own stream after them
+(`mockbsc.domain.fleet.recipe`: SIMs are made on first touch); only cosmetic text (labels) comes from Faker, seeded the same way. Where the
 label pool comes from is the caller's choice (`LabelSource`): the app passes one backed by the
 user's cache, a bare domain makes it with Faker.
 """
