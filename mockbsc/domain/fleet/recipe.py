@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Protocol, SupportsIndex, overload
 
-from mockbsc.domain.fleet.identities import identities_for
+from mockbsc.domain.fleet.identities import ICCID_PREFIX, identities_for
 from mockbsc.domain.fleet.models import Sim
 
 EAGER = 1000  # SIMs per organisation drawn from the sequential stream (the fleet of mockbsc <= 0.x)
@@ -82,6 +82,8 @@ class SeedBlock:
         self._drawing = threading.Lock()  # the factory's stream is swapped per SIM
         self.skip: list[int] = []  # sorted
         self.complete = False  # every SIM made (the expiry sweep reached the seeded expiries)
+        self.made: dict[int, Sim] = {}  # by offset: the registry's objects, found without
+        # spelling out ICCIDs (a listing page costs what it cost before the recipe)
         lowest = factory.now_whole - timedelta(days=700)  # the earliest activation drawn
         self.earliest_activation = lowest
         self.earliest_expiry = factory.expiry_of(lowest)
@@ -111,7 +113,8 @@ class SeedBlock:
             return self.factory.make(self.org_id, self.first_serial + n, self.index_base + n)
 
     def iccid(self, n: int) -> str:
-        return identities_for(self.first_serial + n)[0]
+        """SIM n's ICCID (`identities_for(serial)[0]` at a tenth of its cost)."""
+        return ICCID_PREFIX + f"{self.first_serial + n:09d}"[1:]
 
     def offset_of(self, iccid: str) -> int | None:
         """The offset of the block's SIM with this ICCID (None: not one of the block's)."""

@@ -30,7 +30,8 @@ class SimRegistry:
     def __init__(self) -> None:
         self._by_iccid: dict[str, Sim] = {}
         self._by_org: dict[int, list[str]] = {}
-        self._blocks: list[SeedBlock] = []  # not state: made again by a reset
+        self._blocks: dict[int, SeedBlock] = {}  # by organisation; not state: a reset makes
+        # them again
         self._unmade = 0  # block SIMs not in _by_iccid
 
     def __len__(self) -> int:
@@ -47,12 +48,15 @@ class SimRegistry:
         sequential stream's) are made at once, the others on first touch."""
         made = self._by_iccid
         block.skip = sorted(n for i in dict.keys(made) if (n := block.offset_of(i)) is not None)
-        self._blocks.append(block)
+        if block.org_id in self._blocks:
+            raise InvalidRequestError(f"organisation {block.org_id} is seeded already")
+        self._blocks[block.org_id] = block
         self._by_org.setdefault(block.org_id, []).append(SEEDED)
         self._unmade += block.listed
         for n, sim in enumerate(generate_sims(block)):
             if dict.get(made, sim.iccid) is None and not block.skipped(n):
                 self._keep(sim)
+                block.made[n] = sim
 
     def forget_seed(self) -> None:
         """The stores were replaced whole (an imported state): no SIM comes from the seed."""
@@ -68,13 +72,15 @@ class SimRegistry:
         for org_id, listed in list(dict.items(self._by_org)):
             if SEEDED in listed:
                 listed[:] = self.iccids_of(org_id)
-        for block in self._blocks:
+        for block in self._blocks.values():
             if not block.complete:
                 self.make_all(block)
 
     def recount(self) -> None:
         """Count again which block SIMs are made (after SIMs were put in place directly)."""
-        listed = sum(b.listed for b in self._blocks)
+        listed = sum(b.listed for b in self._blocks.values())
+        for block in self._blocks.values():
+            block.made.clear()  # the entries' objects replaced some
         self._unmade = listed - sum(1 for i in dict.keys(self._by_iccid)
                                     if self._block_of(i) is not None)
 
@@ -95,7 +101,7 @@ class SimRegistry:
         return dict.values(self._by_iccid)
 
     def blocks(self) -> list[SeedBlock]:
-        return list(self._blocks)
+        return list(self._blocks.values())
 
     def make_all(self, block: SeedBlock) -> None:
         """Make every SIM of a block (the expiry sweep reached its seeded expiries)."""
@@ -148,11 +154,11 @@ class SimRegistry:
         self._by_org.setdefault(org_id, []).append(iccid)
 
     def count(self, org_id: int) -> int:
-        listed = dict.get(self._by_org, org_id) or ()
-        if SEEDED not in listed:
-            return len(listed)
-        block = self._block_for(org_id)
-        return len(listed) - 1 + (block.listed if block is not None else 0)
+        listed = dict.get(self._by_org, org_id) or []
+        block = self._blocks.get(org_id)
+        if block is None:  # a mark without its recipe (an imported state) lists nothing
+            return len(listed) - listed.count(SEEDED)
+        return len(listed) + (block.listed - 1 if _mark(listed) >= 0 else 0)
 
     def listing(
         self, org_id: int, page: int, page_size: int, q: str | None, sort: str | None
@@ -186,15 +192,18 @@ class SimRegistry:
         """The organisation's SIMs at listing positions `start` .. `stop - 1`, made if need
         be (a plain read: nothing is noted)."""
         listed = dict.get(self._by_org, org_id) or []
-        if SEEDED not in listed:
-            return [self._listed(i) for i in listed[start:stop]]
-        at = listed.index(SEEDED)
-        block = self._block_for(org_id)
+        block = self._blocks.get(org_id)
+        at = _mark(listed) if block is not None else -1
+        if at < 0:
+            return [self._listed(i) for i in listed[start:stop] if i != SEEDED]
         size = block.listed if block is not None else 0
         chosen = [self._listed(i) for i in listed[start:min(stop, at)]]
-        if block is not None:
-            chosen += (self._made(block, block.offset_at(p - at))
-                       for p in range(max(start, at), min(stop, at + size)))
+        low, high = max(start, at) - at, min(stop, at + size) - at
+        if block is not None and low < high:
+            offsets = range(low, high) if not block.skip else map(block.offset_at,
+                                                                  range(low, high))
+            get = block.made.get
+            chosen += [get(n) or self._made(block, n) for n in offsets]
         after = listed[at + 1:][max(start - at - size, 0):max(stop - at - size, 0)]
         return chosen + [self._listed(i) for i in after]
 
@@ -210,11 +219,11 @@ class SimRegistry:
                     yield dict.get(by_iccid, block.iccid(n)) or block.make(n)
 
     def _made(self, block: SeedBlock, n: int) -> Sim:
-        iccid = block.iccid(n)
-        sim = dict.get(self._by_iccid, iccid)
+        sim = dict.get(self._by_iccid, block.iccid(n))
         if sim is None:
             sim = block.make(n)
             self._keep(sim)
+        block.made[n] = sim
         return sim
 
     def _keep(self, sim: Sim) -> None:
@@ -226,7 +235,8 @@ class SimRegistry:
         found = self._block_of(iccid)
         if found is None or dict.get(self._by_iccid, iccid) is not None:
             return None
-        sim = found[0].make(found[1])
+        block, n = found
+        sim = block.made[n] = block.make(n)
         self._keep(sim)
         return sim
 
@@ -243,13 +253,22 @@ class SimRegistry:
         return sim
 
     def _block_of(self, iccid: str) -> tuple[SeedBlock, int] | None:
-        for block in self._blocks:
+        for block in self._blocks.values():
             if (n := block.offset_of(iccid)) is not None:
                 return block, n
         return None
 
     def _block_for(self, org_id: int) -> SeedBlock | None:
-        return next((b for b in self._blocks if b.org_id == org_id), None)
+        return self._blocks.get(org_id)
+
+
+def _mark(listed: list[str]) -> int:
+    """Where the seeded SIMs are in an organisation's listing (-1: not there). Looked for
+    from the front: the mark follows the given SIMs, SIMs added later follow it."""
+    try:
+        return listed.index(SEEDED)
+    except ValueError:
+        return -1
 
 
 def _field(entry: tuple[int, str | None, str | None], name: str) -> str | None:

@@ -2,9 +2,10 @@
 
 Identities, states and quotas come from `random.Random(seed)` (stable across machines and
 Python builds) for an organisation's first SIMs, and from each SIM's own stream after them
-(`mockbsc.domain.fleet.recipe`: SIMs are made on first touch); only cosmetic text (labels) comes from Faker, seeded the same way. Where the
-label pool comes from is the caller's choice (`LabelSource`): the app passes one backed by the
-user's cache, a bare domain makes it with Faker.
+(`mockbsc.domain.fleet.recipe`: SIMs are made on first touch); only cosmetic text (labels)
+comes from Faker, seeded the same way. Where the label pool comes from is the caller's
+choice (`LabelSource`): the app passes one backed by the user's cache, a bare domain makes
+it with Faker.
 """
 
 from __future__ import annotations
