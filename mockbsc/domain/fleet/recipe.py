@@ -4,18 +4,21 @@ Why: a million SIMs as objects are over a gigabyte and half a minute of CPU, as 
 are a few numbers (first serial, count, seed). The first `EAGER` SIMs of an organisation are
 drawn in order from one `random.Random` stream, as mockbsc always drew its fleet, so a fleet
 of up to `EAGER` SIMs per organisation is the very fleet earlier versions seeded; SIM n from
-`EAGER` on draws from a stream of its own, a SplitMix64 sequence keyed by (seed, organisation,
-n). Any SIM can then be made alone, in any order, and is the same SIM on any machine.
+`EAGER` on draws from a stream of its own, SHAKE-128 words keyed by (seed, organisation, n).
+Any SIM can then be made alone, in any order, and is the same SIM on any machine.
 """
 
 from __future__ import annotations
 
 import bisect
 import hashlib
+import itertools
 import operator
 import random
+import struct
 import threading
-from collections.abc import Iterator
+from array import array
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Protocol, SupportsIndex, overload
 
@@ -23,37 +26,35 @@ from mockbsc.domain.fleet.identities import ICCID_PREFIX, identities_for
 from mockbsc.domain.fleet.models import Sim
 
 EAGER = 1000  # SIMs per organisation drawn from the sequential stream (the fleet of mockbsc <= 0.x)
-_M64 = (1 << 64) - 1
-_GAMMA = 0x9E3779B97F4A7C15
 _UNIT = 2.0 ** -53
-
-
-def _mix(z: int) -> int:
-    """SplitMix64's finaliser: a bijective scramble of 64 bits."""
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _M64
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _M64
-    return z ^ (z >> 31)
+_WORDS = struct.Struct("<24Q")  # a SIM draws about twenty 64-bit words
 
 
 class SimStream:
-    """SIM n's own draws: SplitMix64 (Steele et al., 2014) from a state that hashes the
-    block's key and n. It offers the two draws the SIM factory makes (`getrandbits`, `random`)
-    at a tenth of the cost of seeding a Mersenne Twister per SIM."""
+    """SIM n's own draws: 64-bit words of SHAKE-128 over (block key, n), 24 per hash call
+    (more follow with a counter). It offers the two draws the SIM factory makes
+    (`getrandbits`, `random`) at a fraction of the cost of a Mersenne Twister per SIM, and
+    is the same on any machine (a standard hash, little-endian words)."""
 
-    __slots__ = ("_state",)
+    __slots__ = ("_next",)
 
     def __init__(self, key: int, n: int) -> None:
-        self._state = _mix((key + n * _GAMMA) & _M64)
-
-    def _next(self) -> int:
-        self._state = z = (self._state + _GAMMA) & _M64
-        return _mix(z)
+        seed = key.to_bytes(8, "big") + n.to_bytes(8, "big")
+        first = _WORDS.unpack(hashlib.shake_128(seed).digest(_WORDS.size))
+        self._next: Callable[[], int] = itertools.chain(first, _more(seed)).__next__
 
     def getrandbits(self, k: int) -> int:
         return self._next() >> (64 - k)
 
     def random(self) -> float:
         return (self._next() >> 11) * _UNIT
+
+
+def _more(seed: bytes) -> Iterator[int]:
+    """Words after the first 24 (rejection sampling may draw a few more)."""
+    for counter in itertools.count(1):
+        yield from _WORDS.unpack(hashlib.shake_128(seed + counter.to_bytes(4, "big"))
+                                 .digest(_WORDS.size))
 
 
 def block_key(seed: int, org_id: int) -> int:
@@ -82,6 +83,7 @@ class SeedBlock:
         self._drawing = threading.Lock()  # the factory's stream is swapped per SIM
         self.skip: list[int] = []  # sorted
         self.complete = False  # every SIM made (the expiry sweep reached the seeded expiries)
+        self.imeis: array[int] | None = None  # seeded IMEIs as codes (registry._imeis)
         self.made: dict[int, Sim] = {}  # by offset: the registry's objects, found without
         # spelling out ICCIDs (a listing page costs what it cost before the recipe)
         lowest = factory.now_whole - timedelta(days=700)  # the earliest activation drawn

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Iterator
 
 from mockbsc.domain.errors import ForbiddenError, InvalidRequestError, NotFoundError
-from mockbsc.domain.fleet.identities import same_device
+from mockbsc.domain.fleet.identities import imei_for, same_device, static_ip
 from mockbsc.domain.fleet.models import Sim
 from mockbsc.domain.fleet.recipe import SeedBlock
-from mockbsc.domain.fleet.seeding import generate_sims
+from mockbsc.domain.fleet.seeding import TACS, generate_sims
 from mockbsc.domain.paging import Page, paginate, parse_sort
 
 SIM_FILTER_FIELDS = ("imei", "ip_address")
@@ -175,9 +176,9 @@ class SimRegistry:
             start = (page - 1) * page_size
             return Page(self._window(org_id, start, start + page_size), page, page_size, total)
         found: list[tuple[int, str | None, str | None]] = []
-        for position, sim in enumerate(self.scan(org_id)):
-            if not filters or all(matches(sim, f, v) for f, v in filters):
-                found.append((position, sim.imei, sim.ip_address))
+        for position, (imei, ip) in enumerate(self._probe(org_id)):
+            if not filters or all(_matches(imei, ip, f, v) for f, v in filters):
+                found.append((position, imei, ip))
         for name, descending in reversed(keys):
             present = [e for e in found if _field(e, name) is not None]
             absent = [e for e in found if _field(e, name) is None]
@@ -217,6 +218,36 @@ class SimRegistry:
             elif (block := self._block_for(org_id)) is not None:
                 for n in block.offsets():
                     yield dict.get(by_iccid, block.iccid(n)) or block.make(n)
+
+    def _probe(self, org_id: int) -> Iterator[tuple[str | None, str]]:
+        """(imei, ip_address) of every SIM of the organisation in listing order: what the
+        filters and sorts look at, read for seeded SIMs not made yet from the block's IMEI
+        column (made once, 4 bytes a SIM) and its addresses (which follow the serials)."""
+        by_iccid = self._by_iccid
+        for iccid in list(dict.get(self._by_org, org_id) or ()):
+            if iccid != SEEDED:
+                sim = self._listed(iccid, keep=False)
+                yield sim.imei, sim.ip_address
+            elif (block := self._blocks.get(org_id)) is not None:
+                column = self._imeis(block)
+                for n in block.offsets():
+                    made = dict.get(by_iccid, block.iccid(n))
+                    if made is not None:
+                        yield made.imei, made.ip_address
+                    else:
+                        yield _imei(column[n]), static_ip(block.index_base + n)
+
+    def _imeis(self, block: SeedBlock) -> array[int]:
+        """The block's seeded IMEIs as codes (TAC number, serial), made on first need: the
+        first filtered or sorted listing makes each SIM not made yet once and drops it."""
+        if block.imeis is None:
+            by_iccid = self._by_iccid
+            codes = array("i", [_UNKNOWN]) * block.count
+            for n in block.offsets():
+                if dict.get(by_iccid, block.iccid(n)) is None:
+                    codes[n] = _code(block.make(n).imei)
+            block.imeis = codes
+        return block.imeis
 
     def _made(self, block: SeedBlock, n: int) -> Sim:
         sim = dict.get(self._by_iccid, block.iccid(n))
@@ -260,6 +291,27 @@ class SimRegistry:
 
     def _block_for(self, org_id: int) -> SeedBlock | None:
         return self._blocks.get(org_id)
+
+
+_UNKNOWN, _NO_IMEI = -2, -1
+
+
+def _code(imei: str | None) -> int:
+    """A seeded IMEI (`imei_for(TACS[t], serial)`) as t * 1,000,000 + serial."""
+    if imei is None:
+        return _NO_IMEI
+    return TACS.index(imei[:8]) * 1_000_000 + int(imei[8:14])
+
+
+def _imei(code: int) -> str | None:
+    return None if code < 0 else imei_for(TACS[code // 1_000_000], code % 1_000_000)
+
+
+def _matches(imei: str | None, ip: str, name: str, value: str) -> bool:
+    """`matches` on the two fields a filter reads."""
+    if name == "imei":
+        return imei is not None and same_device(imei, value)
+    return ip == value
 
 
 def _mark(listed: list[str]) -> int:

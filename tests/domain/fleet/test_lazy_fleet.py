@@ -156,3 +156,17 @@ def test_a_whole_state_export_lists_every_seeded_sim() -> None:
     import_state(other, document)
     assert len(other.sims) == len(emulator.sims)
     assert other.sims.find(last.iccid) == last
+
+
+def test_a_filter_reads_a_made_sim_as_it_is_now_not_as_seeded() -> None:
+    emulator = Emulator(Settings(clock="manual", sims=EAGER + 400), load_scenario())
+    org = emulator.scenario.default_org_id
+    first = emulator.sims.listing(org, 1, 100, "imei:0000000000000000", None)  # column made
+    assert first.total == 0
+    deep = emulator.sims.listing(org, 14, 100, None, None).items[3]
+    old = deep.imei or "8682390500000000"
+    emulator.sims.get(org, deep.iccid).imei = "3534700912345601"
+    found = emulator.sims.listing(org, 1, 100, "imei:353470091234560", None).items  # 15 digits
+    assert [s.iccid for s in found] == [deep.iccid]
+    assert deep.iccid not in [s.iccid for s in emulator.sims.listing(
+        org, 1, 100, f"imei:{old}", None).items]
