@@ -177,7 +177,7 @@ class SimRegistry:
             return Page(self._window(org_id, start, start + page_size), page, page_size, total)
         found: list[tuple[int, str | None, str | None]] = []
         for position, (imei, ip) in enumerate(self._probe(org_id)):
-            if not filters or all(_matches(imei, ip, f, v) for f, v in filters):
+            if not filters or all(matches(imei, ip, f, v) for f, v in filters):
                 found.append((position, imei, ip))
         for name, descending in reversed(keys):
             present = [e for e in found if _field(e, name) is not None]
@@ -307,8 +307,9 @@ def _imei(code: int) -> str | None:
     return None if code < 0 else imei_for(TACS[code // 1_000_000], code % 1_000_000)
 
 
-def _matches(imei: str | None, ip: str, name: str, value: str) -> bool:
-    """`matches` on the two fields a filter reads."""
+def matches(imei: str | None, ip: str, name: str, value: str) -> bool:
+    """A `q` filter on a SIM's IMEI and address: `ip_address` exactly; `imei` exactly or by
+    its device's 15-digit IMEI."""
     if name == "imei":
         return imei is not None and same_device(imei, value)
     return ip == value
@@ -325,17 +326,6 @@ def _mark(listed: list[str]) -> int:
 
 def _field(entry: tuple[int, str | None, str | None], name: str) -> str | None:
     return entry[1] if name == "imei" else entry[2]
-
-
-def matches(sim: Sim, name: str, value: str) -> bool:
-    """A `q` filter: `ip_address` exactly; `imei` exactly or by its device's 15-digit IMEI."""
-    if name == "imei":
-        return sim.imei is not None and same_device(sim.imei, value)
-    return sim.ip_address == value
-
-
-def sim_field(sim: Sim, name: str) -> str | None:
-    return sim.imei if name == "imei" else sim.ip_address
 
 
 def sort_key(name: str, value: str | None) -> tuple[int, ...] | str:
