@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Protocol, SupportsIndex, overload
 
-from mockbsc.domain.fleet.identities import ICCID_PREFIX, identities_for
+from mockbsc.domain.fleet.identities import ICCID_PREFIX
 from mockbsc.domain.fleet.models import Sim
 
 EAGER = 1000  # SIMs per organisation drawn from the sequential stream (the fleet of mockbsc <= 0.x)
@@ -127,7 +127,8 @@ class SeedBlock:
         end = self.first_serial + self.count
         for high in range(self.first_serial // 100_000_000, (end - 1) // 100_000_000 + 1):
             serial = high * 100_000_000 + low
-            if self.first_serial <= serial < end and identities_for(serial)[0] == iccid:
+            if self.first_serial <= serial < end and self.iccid(serial - self.first_serial) \
+                    == iccid:
                 n = serial - self.first_serial
                 return None if self.skipped(n) else n
         return None
