@@ -25,7 +25,7 @@ from typing import Protocol, SupportsIndex, overload
 from mockbsc.domain.fleet.identities import ICCID_PREFIX
 from mockbsc.domain.fleet.models import Sim
 
-EAGER = 1000  # SIMs per organisation drawn from the sequential stream (the fleet of mockbsc <= 0.x)
+EAGER = 1000  # SIMs per organisation drawn from the sequential stream, as before issue 14
 _UNIT = 2.0 ** -53
 _WORDS = struct.Struct("<24Q")  # a SIM draws about twenty 64-bit words
 
