@@ -94,8 +94,8 @@ def fleet(emulator: Emulator, query: FleetQuery) -> dict[str, Any]:
             sims, total = list(page.items), page.total
         else:
             needle = query.q.lower()
-            found: Iterable[Sim] = (s for s in emulator.sims.all() if s.org_id == org_id
-                                    and _matches(s, needle, query))
+            found: Iterable[Sim] = (s for s in emulator.sims.scan(org_id)
+                                    if _matches(s, needle, query))
             exact = _by_iccid(emulator, needle)
             if exact is not None:  # a whole ICCID: no scan
                 found = [exact] if exact.org_id == org_id and _matches(exact, needle,

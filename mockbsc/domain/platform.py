@@ -29,12 +29,13 @@ from mockbsc.domain.fleet.limits import SelfSetLimits
 from mockbsc.domain.fleet.lookup import SimLookup
 from mockbsc.domain.fleet.models import Sim, SimEvent
 from mockbsc.domain.fleet.radio import RadioNetwork
+from mockbsc.domain.fleet.recipe import EAGER, BlockIccids
 from mockbsc.domain.fleet.registry import SimRegistry
 from mockbsc.domain.fleet.seeding import (
     LabelSource,
     explicit_sims,
-    generate_sims,
     label_words,
+    seed_block,
 )
 from mockbsc.domain.fleet.usage import UsageLedger, UsageReport
 from mockbsc.domain.journal import RequestJournal
@@ -174,16 +175,18 @@ class Emulator:
             for sim in given:
                 self.sims.add(sim)
             index += len(given)
-            first = now
-            iccids = []
-            for sim in generate_sims(spec, spec.sims, self.settings.seed, now,
-                                     self.scenario.mix, index, labels=words):
-                if self.sims.find(sim.iccid) is None:  # a given SIM keeps its ICCID
-                    self.sims.add(sim)
-                    iccids.append(sim.iccid)
-                    first = min(first, sim.activation_date)
-            if iccids:  # the order the SIMs came from: completed two days before the first
-                self.orders.seed_fleet_order(spec.id, first - timedelta(days=2), iccids)
+            if spec.sims > 0:  # a given SIM keeps its ICCID: the block skips it
+                block = seed_block(spec, spec.sims, self.settings.seed, now,
+                                   self.scenario.mix, index, labels=words)
+                self.sims.add_block(block)
+                first = min((s.activation_date for s in self.sims.made()
+                             if s.org_id == spec.id and block.offset_of(s.iccid) is not None),
+                            default=now)
+                if block.count > EAGER:  # not all drawn yet: the earliest any can be
+                    first = block.earliest_activation
+                if block.listed:  # the order the SIMs came from: two days before the first
+                    self.orders.seed_fleet_order(spec.id, first - timedelta(days=2),
+                                                 BlockIccids(block))
             index += spec.sims
             for order in spec.orders:
                 self.orders.add_existing(order)

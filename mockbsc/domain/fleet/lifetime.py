@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
 from mockbsc.domain.clock import Clock
@@ -74,20 +74,28 @@ class SimLifetime:
         """Queue the expiry of the earliest SIM (after seeding, and after a change of it)."""
         self._indexed = -1
         now = self._clock.now()  # the earliest expiry by one pass: no sorting while seeding
-        due = [s.data_quota.expiry for s in self._sims.all()]
-        later = min((e for e in due if e > now), default=None)
+        later = min((e for e in self._due() if e > now), default=None)
         if later is not None:
             self._scheduler.schedule(later, EXPIRY_JOB)
+
+    def _due(self) -> Iterator[datetime]:
+        """Each made SIM's expiry, and for each seeded block not all made the earliest
+        expiry any of its SIMs can have (a block's SIMs are made when that is reached)."""
+        yield from (s.data_quota.expiry for s in self._sims.made())
+        yield from (b.earliest_expiry for b in self._sims.blocks() if not b.complete)
 
     def _queue_next(self, after: datetime) -> None:
         index = self._expiries()
         at = bisect.bisect_right(index, (after, "\uffff"))
-        if at < len(index):  # called when no expiry job is queued (after a reset, by the job)
-            self._scheduler.schedule(index[at][0], EXPIRY_JOB)
+        blocks = [b.earliest_expiry for b in self._sims.blocks()
+                  if not b.complete and b.earliest_expiry > after]
+        due = min(([index[at][0]] if at < len(index) else []) + blocks, default=None)
+        if due is not None:  # called when no expiry job is queued (after a reset, by the job)
+            self._scheduler.schedule(due, EXPIRY_JOB)
 
     def _expiries(self) -> list[tuple[datetime, str]]:
         if self._indexed != len(self._sims):
-            self._index = sorted((s.data_quota.expiry, s.iccid) for s in self._sims.all())
+            self._index = sorted((s.data_quota.expiry, s.iccid) for s in self._sims.made())
             self._indexed = len(self._sims)
         return self._index
 
@@ -95,6 +103,10 @@ class SimLifetime:
         """Every SIM whose quota expired by now loses its volume (with the events the
         platform raises when a quota is used up) and its data session."""
         now = self._clock.now()
+        for block in self._sims.blocks():
+            if not block.complete and block.earliest_expiry <= now:
+                self._sims.make_all(block)  # ten years on: the seeded SIMs expire
+                self._indexed = -1
         index = self._expiries()
         for expiry, iccid in index[:bisect.bisect_right(index, (now, "\uffff"))]:
             sim = self._lookup.find(iccid)

@@ -1,9 +1,11 @@
 """Scenario plus seed to fleet: the same seed gives the same SIMs on any machine.
 
 Identities, states and quotas come from `random.Random(seed)` (stable across machines and
-Python builds); only cosmetic text (labels) comes from Faker, seeded the same way. Where the
-label pool comes from is the caller's choice (`LabelSource`): the app passes one backed by the
-user's cache, a bare domain makes it with Faker.
+Python builds) for an organisation's first SIMs, and from each SIM's own stream after them
+(`mockbsc.domain.fleet.recipe`: SIMs are made on first touch); only cosmetic text (labels)
+comes from Faker, seeded the same way. Where the label pool comes from is the caller's
+choice (`LabelSource`): the app passes one backed by the user's cache, a bare domain makes
+it with Faker.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from mockbsc.domain.fleet.models import (
     SimStatus,
 )
 from mockbsc.domain.fleet.operators import NETWORKS
+from mockbsc.domain.fleet.recipe import SeedBlock, SimStream
 from mockbsc.domain.scenario import FleetMix, OrgSpec, QuotaSpec, SimSpec
 
 TACS = ("86823905", "86676903", "35347009", "86469504", "35912108")
@@ -57,18 +60,22 @@ def label_words(seed: int) -> list[str]:
     return list(_pool(seed))
 
 
-def generate_sims(
+def seed_block(
     org: OrgSpec, count: int, seed: int, now: datetime, mix: FleetMix, index_base: int,
-    first_serial: int | None = None, labels: list[str] | None = None,
-) -> Iterator[Sim]:
-    """`count` SIMs of `org`, the same ones for the same (seed, org, count) on any machine."""
-    rng = random.Random(f"mockbsc:{seed}:{org.id}")
+    labels: list[str] | None = None,
+) -> SeedBlock:
+    """The recipe of `org`'s `count` seeded SIMs, the same for the same (seed, org, count) on
+    any machine (see `mockbsc.domain.fleet.recipe`)."""
     words = labels if labels is not None else label_words(seed)
-    serial0 = first_serial if first_serial is not None else 100_000_000 + (
-        org.id % 90 + 2) * SERIAL_BLOCK + (org.id * 7919) % 1_000_000
-    factory = _SimFactory(rng, now, mix, words)
+    serial0 = 100_000_000 + (org.id % 90 + 2) * SERIAL_BLOCK + (org.id * 7919) % 1_000_000
+    factory = _SimFactory(random.Random(), now, mix, words)
+    return SeedBlock(org.id, serial0, count, index_base, seed, factory)
+
+
+def generate_sims(block: SeedBlock) -> Iterator[Sim]:
+    """The block's first SIMs (`recipe.EAGER`), made at once from the sequential stream."""
     with _collector_paused():
-        sims = [factory.make(org.id, serial0 + n, index_base + n) for n in range(count)]
+        sims = list(block.eager())
     return iter(sims)
 
 
@@ -148,8 +155,9 @@ def _collector_paused() -> Iterator[None]:
 
 
 def make_sim(
-    rng: random.Random, org_id: int, serial: int, index: int, now: datetime, mix: FleetMix,
-    words: list[str], status: SimStatus | None = None, activated: datetime | None = None,
+    rng: random.Random | SimStream, org_id: int, serial: int, index: int, now: datetime,
+    mix: FleetMix, words: list[str], status: SimStatus | None = None,
+    activated: datetime | None = None,
 ) -> Sim:
     """One SIM drawn from `rng` (the same draws, in the same order, give the same SIM)."""
     return _SimFactory(rng, now, mix, words).make(org_id, serial, index, status, activated)
@@ -163,12 +171,14 @@ _SECOND = timedelta(seconds=1)
 class _SimFactory:
     """`make_sim` with everything that is the same for every SIM of a batch worked out once.
 
-    Seeding 100,000 SIMs must take under 2 s, so the per-SIM path avoids `randint`/`choice`
-    wrappers (`_below` draws exactly what `Random._randbelow` draws, so streams are unchanged),
+    A listing page makes up to 100 SIMs and a filtered listing of a big fleet makes every one
+    (and drops them), so the per-SIM path avoids `randint`/`choice` wrappers (`_below` draws
+    exactly what `Random._randbelow` draws, so streams are unchanged),
     repeated timedelta and expiry arithmetic, and `ipaddress`.
     """
 
-    def __init__(self, rng: random.Random, now: datetime, mix: FleetMix, words: list[str]) -> None:
+    def __init__(self, rng: random.Random | SimStream, now: datetime, mix: FleetMix,
+                 words: list[str]) -> None:
         self.rng = rng
         self.now = now
         self.now_whole = now.replace(microsecond=0)
@@ -189,7 +199,7 @@ class _SimFactory:
             r = getrandbits(k)
         return r
 
-    def _expiry(self, activation: datetime) -> datetime:
+    def expiry_of(self, activation: datetime) -> datetime:
         day = activation.date()
         expiry = self.expiries.get(day)
         if expiry is None:
@@ -207,7 +217,7 @@ class _SimFactory:
             activation = self.now_whole - _SECOND * (7 * 86400 + below(693 * 86400 + 1))
         else:
             activation = activated.replace(microsecond=0)
-        expiry = self._expiry(activation)
+        expiry = self.expiry_of(activation)
         roll = random_()
         if roll < mix.empty_data:
             data_left = 0.0

@@ -123,7 +123,8 @@ class OrderBook:
     def seed_fleet_order(self, org_id: int, at: datetime, iccids: Sequence[str]) -> Order | None:
         """The COMPLETED FIRST_ORDER a seeded organisation's SIMs came from, so that its
         `GET /v1/orders` is not empty. Numbered below the first new order (counting down per
-        organisation), so orders placed later keep their numbers."""
+        organisation), so orders placed later keep their numbers. A list is kept as given (the
+        seeded fleet's is made on demand: `mockbsc.domain.fleet.recipe.BlockIccids`)."""
         if not iccids or not self.products:
             return None
         product = next(iter(self.products.values()))
@@ -135,7 +136,8 @@ class OrderBook:
                       status=OrderStatus.COMPLETED,
                       invoice_number=str(number - FIRST_ORDER_NUMBER + 20_000_001),
                       invoice_amount=str((net * VAT).quantize(Decimal("0.01"), ROUND_HALF_UP)),
-                      currency=self.topup_price.currency, lines=lines, iccids=list(iccids))
+                      currency=self.topup_price.currency, lines=lines,
+                      iccids=iccids if isinstance(iccids, list) else list(iccids))
         self._orders[number] = order
         return order
 

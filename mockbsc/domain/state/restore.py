@@ -49,6 +49,7 @@ def restore(platform: StateOwner, folded: dict[str, Any]) -> None:
             for store, attr in TRACKED:
                 dict.clear(getattr(_owner(p, store, attr), attr))
             p.scheduler._heap.clear()
+            p.sims.forget_seed()  # the entries hold every SIM there is
         jobs = {job.seq: job for job in p.scheduler._heap}
         events: dict[str, dict[int, Any]] = {}
         for key, data in folded.items():
@@ -60,6 +61,7 @@ def restore(platform: StateOwner, folded: dict[str, Any]) -> None:
                 continue
             _apply(p, key, data, jobs)
         _apply_events(p, events)
+        p.sims.recount()  # seeded SIMs the entries changed are made now
         p.scheduler._heap = sorted(jobs.values())  # a sorted list is a heap
         _relink_tokens(p)
         for delivery in p.webhooks._by_id.values():

@@ -34,8 +34,7 @@ from mockbsc.domain.sms.records import Sms
 
 class StateOwner(Protocol):
     """What the snapshot needs of the platform: its lock, its clock, and its stores by name
-    (read with `getattr`; see `_state_types`). The facade is one; this module never imports
-    it."""
+    (read with `getattr`; see `_state_types`). The facade is one; this module never imports it."""
 
     lock: threading.RLock
     clock: Clock
@@ -84,7 +83,7 @@ NOT_STATE: dict[str, frozenset[str]] = {
                             "on_attach"}),
     "scheduler": frozenset({"_clock", "_handlers", "_heavy"}),
     "tokens": frozenset({"_clock", "ttl_seconds", "reuse", "_make_token"}),
-    "orders": frozenset({"products", "topup_price"}),
+    "orders": frozenset({"products", "topup_price"}), "sims": frozenset({"_blocks", "_unmade"}),
     "webhooks": frozenset({"policy", "_url_of", "_idle", "_in_flight", "on_attempt", "_due"}),
 }
 
@@ -100,8 +99,7 @@ class SnapshotError(InvalidRequestError):
 
 # ------------------------------------------------------------------------------ export
 def state_attributes() -> dict[str, set[str]]:
-    """Each owner's state attributes, by the owner's attribute name on the platform ("emulator"
-    for the platform itself)."""
+    """Each owner's state attributes, by its attribute name on the platform ("emulator": it)."""
     owners: dict[str, set[str]] = {}
     for store, attrs in _state_types().items():
         for name in attrs:
@@ -117,6 +115,7 @@ def _owner(emulator: StateOwner, store: str, name: str) -> Any:
 def export_state(emulator: StateOwner) -> dict[str, Any]:
     """The whole state (fleet, tokens, orders, SMS, webhooks, queued jobs, clock) as data."""
     with emulator.lock:
+        _owner(emulator, "sims", "_by_org").spell_out()  # a recipe's SIMs made: all listed
         memo: dict[int, int] = {}
         stores: dict[str, Any] = {}
         for store, attrs in _state_types().items():
@@ -220,6 +219,7 @@ def import_state(emulator: StateOwner, document: Any) -> None:
             for name, value in values.items():
                 setattr(_owner(emulator, store, name), name, value)
         platform: Any = emulator
+        platform.sims.forget_seed()  # the document's SIMs are all there are
         heapq.heapify(platform.scheduler._heap)
         for delivery in platform.webhooks._by_id.values():
             delivery.in_flight = False  # an attempt cut off by the restart is made again
