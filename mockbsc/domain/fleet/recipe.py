@@ -34,20 +34,54 @@ class SimStream:
     """SIM n's own draws: 64-bit words of SHAKE-128 over (block key, n), 24 per hash call
     (more follow with a counter). It offers the two draws the SIM factory makes
     (`getrandbits`, `random`) at a fraction of the cost of a Mersenne Twister per SIM, and
-    is the same on any machine (a standard hash, little-endian words)."""
+    is the same on any machine (a standard hash, little-endian words).
 
-    __slots__ = ("_next",)
+    The first `HEAD` words are set apart (`Head`): what a filter on the IMEI needs (status,
+    attachment, the IMEI and whether it is shown) comes from them alone, so the IMEI column
+    of a million SIMs is one short hash per SIM, not a million SIMs made and dropped."""
+
+    __slots__ = ("_next", "head")
 
     def __init__(self, key: int, n: int) -> None:
         seed = key.to_bytes(8, "big") + n.to_bytes(8, "big")
-        first = _WORDS.unpack(hashlib.shake_128(seed).digest(_WORDS.size))
-        self._next: Callable[[], int] = itertools.chain(first, _more(seed)).__next__
+        words = _WORDS.unpack(hashlib.shake_128(seed).digest(_WORDS.size))
+        self.head = Head(words[:HEAD])
+        self._next: Callable[[], int] = itertools.chain(words[HEAD:], _more(seed)).__next__
 
     def getrandbits(self, k: int) -> int:
         return self._next() >> (64 - k)
 
     def random(self) -> float:
         return (self._next() >> 11) * _UNIT
+
+
+HEAD = 5
+_HEAD_WORDS = struct.Struct(f"<{HEAD}Q")
+
+
+class Head:
+    """The head words of a SIM's stream as the draws they stand for (rolls in [0, 1), an
+    index below a bound by multiply-shift)."""
+
+    __slots__ = ("_serial", "_tac", "attached", "disabled", "shown")
+
+    def __init__(self, words: tuple[int, ...]) -> None:
+        self.disabled = (words[0] >> 11) * _UNIT
+        self.attached = (words[1] >> 11) * _UNIT
+        self.shown = (words[2] >> 11) * _UNIT
+        self._tac, self._serial = words[3], words[4]
+
+    @classmethod
+    def of(cls, key: int, n: int) -> Head:
+        """SIM n's head alone (SHAKE's output for a shorter length is a prefix of the longer)."""
+        seed = key.to_bytes(8, "big") + n.to_bytes(8, "big")
+        return cls(_HEAD_WORDS.unpack(hashlib.shake_128(seed).digest(_HEAD_WORDS.size)))
+
+    def tac(self, choices: int) -> int:
+        return (self._tac * choices) >> 64
+
+    def serial(self, bound: int) -> int:
+        return (self._serial * bound) >> 64
 
 
 def _more(seed: bytes) -> Iterator[int]:
@@ -114,6 +148,12 @@ class SeedBlock:
             self.factory.rng = SimStream(self.key, n)
             return self.factory.make(self.org_id, self.first_serial + n, self.index_base + n)
 
+    def imei(self, n: int) -> str | None:
+        """SIM n's IMEI as its SIM would show it, without making the SIM (the filters' column)."""
+        if n < EAGER:
+            return self.make(n).imei
+        return self.factory.imei_of(Head.of(self.key, n))
+
     def iccid(self, n: int) -> str:
         """SIM n's ICCID (`identities_for(serial)[0]` at a tenth of its cost)."""
         return ICCID_PREFIX + f"{self.first_serial + n:09d}"[1:]
@@ -158,6 +198,8 @@ class SimMaker(Protocol):
     now_whole: datetime
 
     def make(self, org_id: int, serial: int, index: int) -> Sim: ...
+
+    def imei_of(self, head: Head) -> str | None: ...
 
     def expiry_of(self, activation: datetime) -> datetime: ...
 

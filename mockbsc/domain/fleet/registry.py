@@ -245,7 +245,7 @@ class SimRegistry:
             codes = array("i", [_UNKNOWN]) * block.count
             for n in block.offsets():
                 if dict.get(by_iccid, block.iccid(n)) is None:
-                    codes[n] = _code(block.make(n).imei)
+                    codes[n] = _code(block.imei(n))
             block.imeis = codes
         return block.imeis
 

@@ -29,7 +29,7 @@ from mockbsc.domain.fleet.models import (
     SimStatus,
 )
 from mockbsc.domain.fleet.operators import NETWORKS
-from mockbsc.domain.fleet.recipe import SeedBlock, SimStream
+from mockbsc.domain.fleet.recipe import Head, SeedBlock, SimStream
 from mockbsc.domain.scenario import FleetMix, OrgSpec, QuotaSpec, SimSpec
 
 TACS = ("86823905", "86676903", "35347009", "86469504", "35912108")
@@ -227,13 +227,16 @@ class _SimFactory:
             data_left = round(INITIAL_DATA_MB * 0.25
                               + (INITIAL_DATA_MB - INITIAL_DATA_MB * 0.25) * random_(), 6)
         sms_left = float(INITIAL_SMS - below(31))
-        chosen_status = status or (SimStatus.DISABLED if random_() < mix.disabled
-                                   else SimStatus.ENABLED)
+        head = rng.head if isinstance(rng, SimStream) else None  # a SIM's own stream
+        chosen_status = status or (SimStatus.DISABLED if (
+            random_() if head is None else head.disabled) < mix.disabled else SimStatus.ENABLED)
         network = NETWORKS[below(len(NETWORKS))]
-        imei = imei_for(TACS[below(len(TACS))], below(1_000_000))
+        imei = (imei_for(TACS[below(len(TACS))], below(1_000_000)) if head is None
+                else imei_for(TACS[head.tac(len(TACS))], head.serial(1_000_000)))
         device = Device(network=network, imei=imei, rat=_RATS[below(4)],
                         lac=1000 + below(64001), cid=1000 + below(64001))
-        seen = chosen_status is SimStatus.ENABLED and random_() < mix.attached
+        seen = chosen_status is SimStatus.ENABLED and (
+            random_() if head is None else head.attached) < mix.attached
         if seen:
             device.attached = True
             device.last_updated = self.now - _SECOND * (60 + below(86341))
@@ -249,7 +252,8 @@ class _SimFactory:
             imei_lock=random_() < 0.1,
             data_quota=self._quota(data_left, INITIAL_DATA_MB, quota_start, expiry),
             sms_quota=self._quota(sms_left, INITIAL_SMS, quota_start, expiry),
-            device=device, imei=imei if (seen or random_() < 0.5) else None, label=label,
+            device=device, label=label, imei=imei if (
+                seen or (random_() if head is None else head.shown) < 0.5) else None,
             history_seed=rng.getrandbits(32),
             history_loaded=status is not None,
         )
@@ -257,6 +261,14 @@ class _SimFactory:
         if sms_left < INITIAL_SMS * THRESHOLD_PERCENTAGE / 100:
             sim.sms_quota = self._quota(sms_left, INITIAL_SMS, quota_start, expiry)
         return sim
+
+    def imei_of(self, head: Head) -> str | None:
+        """The IMEI a seeded SIM drawn from its own stream shows, from the stream's head
+        alone: what `make` decides from the same words (status, attachment, IMEI, shown)."""
+        seen = head.disabled >= self.mix.disabled and head.attached < self.mix.attached
+        if seen or head.shown < 0.5:
+            return imei_for(TACS[head.tac(len(TACS))], head.serial(1_000_000))
+        return None
 
     def _sms_left(self, history_seed: int, plenty: float) -> float:
         """The SMS quota mixes states as the data quota does (`low_sms`, `empty_sms`).

@@ -65,6 +65,21 @@ def test_filters_and_sorts_see_every_sim_of_the_recipe() -> None:
     assert by_ip[0] is emulator.sims.find(by_ip[0].iccid)  # the page's SIMs are kept
 
 
+def test_the_imei_filters_read_is_the_imei_each_sim_shows_once_made() -> None:
+    """Filters and sorts read seeded IMEIs from the stream's head words without making the
+    SIMs; the SIM made later must show exactly that IMEI (or none when that says none)."""
+    emulator = Emulator(Settings(clock="manual", sims=EAGER + 3_000), load_scenario())
+    org = emulator.scenario.default_org_id
+    by_imei = emulator.sims.listing(org, 1, EAGER + 3_000, None, "imei").items
+    scanned = list(Emulator(Settings(clock="manual", sims=EAGER + 3_000),
+                            load_scenario()).sims.scan(org))  # a fresh fleet, every SIM made
+    shown = sorted((s for s in scanned if s.imei is not None), key=lambda s: s.imei or "")
+    assert [s.imei for s in by_imei[:len(shown)]] == [s.imei for s in shown]
+    assert {s.iccid for s in by_imei[len(shown):]} == {s.iccid for s in scanned
+                                                        if s.imei is None}
+    assert 0.7 < len(shown) / len(scanned) < 0.9  # about 81 % show an IMEI
+
+
 def test_the_recipe_draws_the_mix_the_sequential_stream_drew() -> None:
     """Per-SIM streams change which SIM is which, not the shares of the seeded mix."""
     scenario = load_scenario()
