@@ -78,19 +78,7 @@ def test_a_connection_that_sends_nothing_is_closed(server: MockBSCServer) -> Non
 def test_a_client_dribbling_its_headers_gets_408_and_is_dropped(server: MockBSCServer) -> None:
     with _connect(server) as sock:
         sock.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-        deadline = time.monotonic() + WAIT
-        raw = b""
-        while time.monotonic() < deadline:
-            try:
-                sock.sendall(b"X-Slow: 1\r\n")
-            except OSError:
-                break
-            sock.settimeout(0.1)
-            try:
-                raw = _read_all(sock)
-                break
-            except TimeoutError:
-                continue
+        raw = _dribble_until_answered(sock)
         assert raw.startswith(b"HTTP/1.1 408"), raw
         assert _json_body(raw)["error"] == "RequestTimeout"
 
