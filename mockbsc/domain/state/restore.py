@@ -125,8 +125,8 @@ def _event(data: Any, where: str) -> Any:
     """A `SimEvent` entry, decoded directly: a restart reads thousands of them, and the
     general decoder's checks cost ten times more. Anything unusual takes the general way."""
     fields = data.get("f") if isinstance(data, dict) else None
-    if (data.get("$obj") != _EVENT_CLASS or not isinstance(fields, dict)
-            or fields.keys() != _EVENT_FIELDS.keys()):
+    if (not isinstance(fields, dict) or data.get("$obj") != _EVENT_CLASS
+            or fields.keys() != _EVENT_FIELDS.keys()):  # (`fields` a dict: `data` is one)
         return _Decoder({}, where).decode(data, 0)
     event = object.__new__(SimEvent)
     for name, value in fields.items():
