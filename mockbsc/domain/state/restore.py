@@ -168,7 +168,8 @@ def _restore_faults(p: Any, data: Any) -> None:
     book = p.faults
     book.clear()
     for item in data["rules"]:
-        rule = rule_from(item["spec"], int(item["id"]), book.base_path)
+        # the saved path is the rule's own, already stripped of the API base: strip no more
+        rule = rule_from(item["spec"], int(item["id"]))
         rule.hits = int(item["hits"])
         book._rules[rule.id] = rule
     book._next_id = int(data["next_id"])
