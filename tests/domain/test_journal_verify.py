@@ -75,3 +75,32 @@ def test_params_match_by_value_and_a_blank_value_counts() -> None:
     assert len(book.assert_called("getSimsUsingGET", params={"pageSize": 5})) == 1  # type: ignore[dict-item]
     failure(book, "getSimsUsingGET", params={"pageSize": "6"})
     failure(book, "getSimsUsingGET", params={"page": ""})
+
+
+def test_an_unknown_operation_names_up_to_three_close_matches() -> None:
+    book = RequestJournal()
+    book.operations = frozenset({"getSimsUsingGET", "getSimUsingGET", "getSimSmsUsingGET",
+                                 "getSimEventsUsingGET", "postOrderUsingPOST"})
+    with pytest.raises(LookupError) as caught:
+        book.entries("getSimUsingGETT")
+    assert str(caught.value) == ("no operation 'getSimUsingGETT'; did you mean getSimUsingGET "
+                                 "or getSimsUsingGET or getSimSmsUsingGET?")
+    with pytest.raises(LookupError) as caught:
+        book.entries("xyz")
+    assert str(caught.value) == "no operation 'xyz'"
+
+
+def test_entries_of_one_exact_path() -> None:
+    book = journal(sims(), SMS, UNROUTED)
+    assert book.entries(path="/nowhere") == [UNROUTED]
+
+
+def test_a_body_that_is_not_utf8_is_read_with_replacements_and_forms_hide_secrets() -> None:
+    bad = JournalEntry(AT, "POST", "/p", "", None, 400, 1.0, body=b"\xff{",
+                       headers=((b"content-type", b"application/json"),))
+    assert bad.json() == "\ufffd{"
+    form = JournalEntry(AT, "POST", "/management-api/oauth/token", "", None, 200, 1.0,
+                        body=b"grant_type=client_credentials&Client_Secret=s3&scope=",
+                        headers=((b"content-type", b"application/x-www-form-urlencoded"),))
+    assert form.json() == {"grant_type": "client_credentials", "Client_Secret": "[redacted]",
+                           "scope": ""}

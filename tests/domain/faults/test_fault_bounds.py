@@ -77,3 +77,12 @@ def test_a_replaced_rule_strips_the_api_base_from_its_path() -> None:
     rule = book.add({"path": "/v1/products", "status": 500})
     replaced = book.replace(rule.id, {"path": "/management-api/v1/sims/*", "status": 500})
     assert replaced.path == "/v1/sims/*"
+
+
+def test_a_rule_that_does_not_fire_this_time_lets_the_next_one_answer() -> None:
+    book = FaultBook()
+    book.add({"status": 503, "probability": 0})
+    second = book.add({"status": 500})
+    fault = book.pick(CALL)
+    assert fault is not None
+    assert (fault.rule_id, fault.status) == (second.id, 500)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from starlette.testclient import TestClient
 
-from mockbsc.domain.fleet.limits import CATALOG, LimitOption, _options
+from mockbsc.domain.errors import InvalidRequestError
+from mockbsc.domain.fleet.limits import CATALOG, LimitOption, _options, option
 from tests.conftest import API
 
 
@@ -26,3 +28,10 @@ def test_a_service_reads_back_the_limit_chosen_for_it(client: TestClient,
         "smsMo": {"id": 3, "limit": "50", "unit": "SMS"}}
     assert client.get(f"{API}/v1/sims/smsMT/limits", headers=auth).json() == {
         "smsMt": {"id": 1, "limit": "10", "unit": "SMS"}}  # none chosen: the first option
+
+
+def test_an_id_no_list_offers_is_refused_naming_the_ids_and_the_list() -> None:
+    with pytest.raises(InvalidRequestError) as caught:
+        option("data", 9)
+    assert caught.value.message == ("data limit id 9 is not one of 1, 2, 3, 4, 5, 6 "
+                                    "(GET /v1/sims/data/limits)")
