@@ -104,3 +104,11 @@ def test_a_body_that_is_not_utf8_is_read_with_replacements_and_forms_hide_secret
                         headers=((b"content-type", b"application/x-www-form-urlencoded"),))
     assert form.json() == {"grant_type": "client_credentials", "Client_Secret": "[redacted]",
                            "scope": ""}
+
+
+def test_a_match_half_alike_is_still_named() -> None:
+    book = RequestJournal()
+    book.operations = frozenset({"getSimsUsingGET"})
+    with pytest.raises(LookupError) as caught:
+        book.entries("getSim")  # 12 of 21 characters in common: 0.57
+    assert str(caught.value) == "no operation 'getSim'; did you mean getSimsUsingGET?"
