@@ -127,8 +127,8 @@ def _event(data: Any, where: str) -> Any:
     """A `SimEvent` entry, decoded directly: a restart reads thousands of them, and the
     general decoder's checks cost ten times more. Anything unusual takes the general way."""
     fields = data.get("f") if isinstance(data, dict) else None
-    if (data.get("$obj") != _EVENT_CLASS or not isinstance(fields, dict)
-            or fields.keys() != _EVENT_FIELDS.keys()):
+    if (not isinstance(fields, dict) or data.get("$obj") != _EVENT_CLASS
+            or fields.keys() != _EVENT_FIELDS.keys()):  # (`fields` a dict: `data` is one)
         return _Decoder({}, where).decode(data, 0)
     event = object.__new__(SimEvent)
     for name, value in fields.items():
@@ -170,7 +170,8 @@ def _restore_faults(p: Any, data: Any) -> None:
     book = p.faults
     book.clear()
     for item in data["rules"]:
-        rule = rule_from(item["spec"], int(item["id"]), book.base_path)
+        # the saved path is the rule's own, already stripped of the API base: strip no more
+        rule = rule_from(item["spec"], int(item["id"]))
         rule.hits = int(item["hits"])
         book._rules[rule.id] = rule
     book._next_id = int(data["next_id"])
