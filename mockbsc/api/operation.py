@@ -119,6 +119,21 @@ def offloaded(handler: Handler) -> Handler:
     return handler
 
 
+_OFFLOADED_WHEN: dict[Handler, Callable[[dict[str, Any]], bool]] = {}
+
+
+def offloaded_when(test: Callable[[dict[str, Any]], bool]) -> Callable[[Handler], Handler]:
+    """Mark a handler that runs in a worker thread when `test(query)` holds: a call whose
+    work grows with the fleet (a filtered listing of a million SIMs takes seconds) must not
+    hold up the event loop, while the common call stays on it (a thread hop per call costs)."""
+
+    def mark(handler: Handler) -> Handler:
+        _OFFLOADED_WHEN[handler] = test
+        return handler
+
+    return mark
+
+
 def get_emulator(request: Request) -> Emulator:
     emulator: Emulator = request.app.state.emulator
     return emulator
@@ -126,6 +141,7 @@ def get_emulator(request: Request) -> Emulator:
 
 def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base: str) -> Endpoint:
     offload = handler in _OFFLOADED
+    offload_when = _OFFLOADED_WHEN.get(handler)
 
     async def endpoint(request: Request) -> Response:
         emulator = get_emulator(request)
@@ -150,7 +166,7 @@ def build_endpoint(op: Operation, handler: Handler, envelope: Envelope, api_base
             else:
                 body, path, query = _parse_and_validate(op, request, raw, lenient)
             call = Call(request, emulator, op, path, query, body, token, api_base)
-            if offload:
+            if offload or (offload_when is not None and offload_when(query)):
                 return await anyio.to_thread.run_sync(handler, call)
             return handler(call)
         except ContractViolation as exc:

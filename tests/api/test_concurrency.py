@@ -165,3 +165,47 @@ def test_state_resets_in_the_middle_of_traffic_never_cause_a_5xx() -> None:
         assert not [s for s in statuses if s >= 500], statuses
         assert statuses[201] > 0
         server.check()
+
+
+def test_a_filtered_listing_of_a_big_fleet_holds_up_neither_the_loop_nor_other_calls() -> None:
+    """The first filter of a big fleet reads every seeded IMEI (seconds for a million SIMs).
+    That read is held here until the test lets it go: meanwhile `/health` and a lookup of a
+    SIM must be answered, so it runs neither on the event loop nor under the platform's lock."""
+    with MockBSCServer(Settings(clock="manual", sims=5_000)) as server:
+        registry = server.emulator.sims
+        reading, go_on = threading.Event(), threading.Event()
+        real = registry.prepare_filters
+
+        def slow_read(org_id: int) -> None:
+            reading.set()
+            go_on.wait(30)
+            real(org_id)
+
+        registry.prepare_filters = slow_read  # type: ignore[method-assign]
+        headers = {"Authorization": f"Bearer {issue_token(server.emulator)}"}
+        answers: dict[str, httpx.Response] = {}
+
+        def filtered() -> None:
+            with httpx.Client(base_url=server.api_url, timeout=60) as http:
+                answers["filter"] = http.get("/v1/sims", params={"q": "imei:0"},
+                                             headers=headers)
+
+        worker = threading.Thread(target=filtered)
+        worker.start()
+        try:
+            assert reading.wait(30), "the filtered listing never reached the IMEI read"
+            with httpx.Client(base_url=server.url, timeout=10) as http:
+                assert http.get("/health").status_code == 200
+                one = http.get(server.api_url + "/v1/sims", params={"pageSize": 1},
+                               headers=headers)
+                assert one.status_code == 200
+                sim = http.get(f"{server.api_url}/v1/sims/{one.json()[0]['iccid']}",
+                               headers=headers)
+                assert sim.status_code == 200
+            assert "filter" not in answers  # still held: the calls above went past it
+        finally:
+            go_on.set()
+            worker.join(60)
+        assert answers["filter"].status_code == 200
+        assert answers["filter"].json() == []
+        server.check()

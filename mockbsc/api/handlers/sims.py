@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from mockbsc.api import serialize
-from mockbsc.api.operation import Call
+from mockbsc.api.operation import Call, offloaded_when
 from mockbsc.api.responses import empty_response, json_response, page_headers, page_response
 from mockbsc.config import settings_of
 from mockbsc.domain.errors import NotFoundError
@@ -22,6 +22,7 @@ def changes_from(item: dict[str, Any], iccid: str) -> SimChanges:
                       status=SimStatus(status) if status else None)
 
 
+@offloaded_when(lambda query: bool(query.get("q") or query.get("sort")))  # a scan of the fleet
 def get_sims(call: Call) -> Response:
     q = call.query
     page = call.emulator.list_sims(call.org_id, q["page"], q["pageSize"], q.get("q"),

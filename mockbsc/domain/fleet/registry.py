@@ -237,6 +237,14 @@ class SimRegistry:
                     else:
                         yield _imei(column[n]), static_ip(block.index_base + n)
 
+    def prepare_filters(self, org_id: int) -> None:
+        """Read the organisation's seeded IMEIs into their column now. It depends on the
+        recipe only, so the platform calls this without its lock: the first filter of a big
+        fleet then holds the lock only for the scan, not for the seconds this takes."""
+        block = self._blocks.get(org_id)
+        if block is not None:
+            self._imeis(block)
+
     def _imeis(self, block: SeedBlock) -> array[int]:
         """The block's seeded IMEIs as codes (TAC number, serial), made on first need: the
         first filtered or sorted listing makes each SIM not made yet once and drops it."""
