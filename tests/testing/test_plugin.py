@@ -226,9 +226,8 @@ def test_live_server_address_can_be_pinned(pytester: pytest.Pytester,
 
 def test_a_pinned_port_is_a_base_under_xdist(pytester: pytest.Pytester,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from mockbsc.testing.ports import unbound_port_number
-
-    port, hook = unbound_port_number(), unbound_port_number()  # the numbers are under test
+    port = _free_run(4)  # the numbers are under test: the server's two, then the receiver's
+    hook = port + 2
     monkeypatch.setenv("MOCKBSC_TEST_PORT", str(port))
     monkeypatch.setenv("MOCKBSC_TEST_WEBHOOK_PORT", str(hook))
     pytester.makepyfile(f"""
@@ -240,7 +239,9 @@ def test_a_pinned_port_is_a_base_under_xdist(pytester: pytest.Pytester,
             assert mockbsc_server.url == f"http://127.0.0.1:{{{port} + offset}}"
             assert mockbsc_webhook_receiver.url == f"http://127.0.0.1:{{{hook} + offset}}/webhook"
     """)
-    # Two real xdist workers (the ports after each pinned one must be free: racy by nature)
+    # Two real xdist workers (the ports after each pinned one must stay free: racy by nature,
+    # so they are taken below the kernel's range for outgoing connections, where no other
+    # test's client lands on them)
     pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "-p", "no:randomly"
                                   ).assert_outcomes(passed=2)
 
@@ -258,3 +259,25 @@ def test_a_pinned_port_in_use_says_what_to_do(pytester: pytest.Pytester,
         result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*MOCKBSC_TEST_PORT pins it: under pytest-xdist worker gwN*"])
+
+
+def _free_run(count: int) -> int:
+    """The first of `count` consecutive ports free a moment ago, below the kernel's ephemeral
+    range: two `unbound_port_number()` calls may give neighbours (then worker gw1's server
+    lands on gw0's receiver), and ports in that range are handed to other tests' clients."""
+    import random
+    import socket
+    from pathlib import Path
+
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    draw = random.Random()
+    for _ in range(200):
+        base = draw.randrange(20_000, low - count)
+        try:
+            for port in range(base, base + count):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return base
+    raise AssertionError(f"no {count} free ports in a row below {low}")
