@@ -201,10 +201,14 @@ class WebhookDispatcher:
         self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     def listing(self, status: DeliveryStatus | None = None, iccid: str | None = None,
-                kind: DeliveryKind | None = None) -> list[Delivery]:
+                kind: DeliveryKind | None = None,
+                attempted: bool | None = None) -> list[Delivery]:
+        """Deliveries oldest first; `attempted`: only those with (True) or without (False) an
+        attempt made (a pending one with an attempt is waiting for its retry)."""
         return [d for d in self._by_id.values()
                 if (status is None or d.status is status) and (iccid is None or d.iccid == iccid)
-                and (kind is None or d.kind is kind)]
+                and (kind is None or d.kind is kind)
+                and (attempted is None or bool(d.attempts) is attempted)]
 
     def clear(self) -> None:
         """Forget every delivery; ids keep counting so that an attempt still under way when
