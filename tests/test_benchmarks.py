@@ -138,8 +138,7 @@ def test_webhook_figures_need_as_many_sims_as_messages_asked() -> None:
 
 
 def test_webhook_figures_need_every_delivery_queued(monkeypatch: pytest.MonkeyPatch) -> None:
-    one_of_two = [{"attempts": [{"error": "refused"}]}, {"attempts": []}]
-    monkeypatch.setattr(webhooks, "pending", lambda base_url: one_of_two)
+    monkeypatch.setattr(webhooks, "waiting_retry", lambda base_url: 1)
     with pytest.raises(InvalidRun, match="only 1 of 2 deliveries pending"):
         webhooks.await_queued("http://127.0.0.1:1", 2, timeout=0)
 

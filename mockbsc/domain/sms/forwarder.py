@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from mockbsc.domain.access.models import Organisation
 from mockbsc.domain.clock import Clock
@@ -110,7 +110,7 @@ class SmsForwarder:
                     part_no=number, parts=len(parts), reference=reference,
                 ))
                 sent.append(sms)
-                if self._enqueue(DeliveryKind.MO, sms, sim.org_id) is None:
+                if self._enqueue(DeliveryKind.MO, sms, sim.org_id, now) is None:
                     sms.status = SmsStatus.DELIVERED
                     sms.delivery_date = sms.final_date = now
             self._radio.charge_sms(sim, now, mo=len(parts))
@@ -121,15 +121,17 @@ class SmsForwarder:
         if sms.sms_type is SmsType.MT and sms.status in REPORTED:
             self._enqueue(DeliveryKind.DLR, sms, self._lookup.any_org(sms.iccid).org_id)
 
-    def _enqueue(self, kind: DeliveryKind, sms: Sms, org_id: int) -> Delivery | None:
+    def _enqueue(self, kind: DeliveryKind, sms: Sms, org_id: int,
+                 now: datetime | None = None) -> Delivery | None:
         """Every retry must carry the same body. An MO message's body holds only what an MO
         SMS never changes after it is made (text, parts, addresses, submit date: `on_attempt`
         changes its status and dates alone), so the record itself is shared: a copy cost
         216 bytes per pending delivery. A delivery report shows the status, so it keeps a
-        snapshot of the SMS as it was."""
+        snapshot of the SMS as it was. An MO delivery is made at the moment its SMS was
+        submitted (`now`), and shares that instant too (48 bytes)."""
         shown = sms if kind is DeliveryKind.MO else copy.copy(sms)
         message = WebhookMessage(kind, org_id, shown)
-        return self._outbox.enqueue(message, self._clock.now())
+        return self._outbox.enqueue(message, self._clock.now() if now is None else now)
 
     def on_attempt(self, delivery: Delivery, attempt: Attempt) -> None:
         """Show the forwarding on the MO SMS; a given-up delivery raises an error event."""

@@ -113,6 +113,13 @@ class Delivery:
     def iccid(self) -> str:
         return self.message.sms.iccid
 
+    def __lt__(self, other: Delivery) -> bool:
+        """The due heap's order: next attempt, then id (a settled one's None comes last)."""
+        mine, theirs = self.next_attempt, other.next_attempt
+        if mine == theirs:
+            return self.id < other.id
+        return theirs is None or (mine is not None and mine < theirs)
+
 
 class WebhookDispatcher:
     """Deliveries by id plus one FIFO queue per SIM; only a queue's head is ever attempted.
@@ -120,11 +127,14 @@ class WebhookDispatcher:
     A SIM's queue is a plain list: it rarely holds more than one id, and an empty `deque`
     costs 624 bytes against a one-item list's 64 (a third of a pending delivery's memory).
 
-    Which head falls due next is kept in a heap of (next attempt, delivery id), so finding
-    it does not walk every SIM's queue (10,000 pending retries made every tick and every
-    request that moved time do that). Entries are never updated in place: a head whose time
-    changes gets a new entry, and stale ones (delivered, in flight, moved) are dropped when
-    they reach the top.
+    Which head falls due next is kept in a heap of the heads themselves, ordered by (next
+    attempt, id), so finding it does not walk every SIM's queue (10,000 pending retries made
+    every tick and every request that moved time do that). The heap holds references, not
+    (time, id) tuples (64 bytes per pending delivery), which is sound because a delivery's
+    next attempt only changes while it is out of the heap: `claim()` pops a head before its
+    attempt sets the retry, and `_settle()` moves up the time of a delivery that was behind
+    the head, never in the heap. Entries that no longer stand for a waiting head (reset,
+    restored, in flight) are dropped when they reach the top.
     """
 
     def __init__(self, policy: RetryPolicy, lock: threading.RLock,
@@ -136,7 +146,7 @@ class WebhookDispatcher:
         self._queues: dict[str, list[int]] = {}
         self._in_flight = 0
         self._next_id = 1
-        self._due: list[tuple[datetime, int]] = []
+        self._due: list[Delivery] = []
         self.on_attempt: list[Callable[[Delivery, Attempt], None]] = []
 
     def enqueue(self, message: WebhookMessage, now: datetime) -> Delivery | None:
@@ -158,9 +168,9 @@ class WebhookDispatcher:
     def next_due(self) -> datetime | None:
         """When the earliest queue head not already in flight falls due."""
         due = self._due
-        while due and not self._current(*due[0]):
+        while due and not self._current(due[0]):
             heapq.heappop(due)
-        return due[0][0] if due else None
+        return due[0].next_attempt if due else None
 
     def claim(self, now: datetime, until: datetime | None = None) -> list[Outgoing]:
         """Mark every head due by `until` (default: `now`) as in flight and hand it out, each
@@ -168,12 +178,13 @@ class WebhookDispatcher:
         attempt at once (the user may still set one before the next)."""
         batch = []
         due, popped, limit = self._due, [], now if until is None else max(now, until)
-        while due and due[0][0] <= limit:  # first: a retry pushed below waits for the next one
-            popped.append(heapq.heappop(due))
-        for at, delivery_id in popped:
-            if not self._current(at, delivery_id):
+        while due and _before(due[0].next_attempt, limit):  # first: a retry pushed below
+            popped.append(heapq.heappop(due))  # waits for the next claim
+        for head in popped:
+            at = head.next_attempt
+            if at is None or not self._current(head):
                 continue
-            delivery = self._by_id[delivery_id]  # claimed: it changes
+            delivery = self._by_id[head.id]  # claimed: it changes (noted by the change log)
             moment = max(at, now)
             url = self._url_of(delivery.message.org_id)
             if url is None:
@@ -201,10 +212,14 @@ class WebhookDispatcher:
         self._idle.wait_for(lambda: self._in_flight == 0, timeout)
 
     def listing(self, status: DeliveryStatus | None = None, iccid: str | None = None,
-                kind: DeliveryKind | None = None) -> list[Delivery]:
+                kind: DeliveryKind | None = None,
+                attempted: bool | None = None) -> list[Delivery]:
+        """Deliveries oldest first; `attempted`: only those with (True) or without (False) an
+        attempt made (a pending one with an attempt is waiting for its retry)."""
         return [d for d in self._by_id.values()
                 if (status is None or d.status is status) and (iccid is None or d.iccid == iccid)
-                and (kind is None or d.kind is kind)]
+                and (kind is None or d.kind is kind)
+                and (attempted is None or bool(d.attempts) is attempted)]
 
     def clear(self) -> None:
         """Forget every delivery; ids keep counting so that an attempt still under way when
@@ -218,8 +233,7 @@ class WebhookDispatcher:
         for iccid, queue in dict.items(self._queues):
             if not isinstance(queue, list):  # saved when the queues were deques: same ids
                 dict.__setitem__(self._queues, iccid, list(queue))
-        self._due = [(d.next_attempt, d.id) for d in self._heads()
-                     if d.next_attempt is not None and not d.in_flight]
+        self._due = [d for d in self._heads() if d.next_attempt is not None and not d.in_flight]
         heapq.heapify(self._due)
 
     def _heads(self) -> list[Delivery]:
@@ -227,18 +241,17 @@ class WebhookDispatcher:
 
     def _schedule(self, delivery: Delivery) -> None:
         if delivery.next_attempt is not None and delivery.status is DeliveryStatus.PENDING:
-            heapq.heappush(self._due, (delivery.next_attempt, delivery.id))
+            heapq.heappush(self._due, delivery)
 
-    def _current(self, at: datetime, delivery_id: int) -> bool:
-        """Whether a heap entry still stands for a head waiting for its attempt at `at`."""
+    def _current(self, entry: Delivery) -> bool:
+        """Whether a heap entry still stands for a head waiting for its attempt."""
         # Plain dict reads: the change log notes keys read through the stores' own methods
         # (mockbsc.domain.state.changes), and looking at the heap changes nothing.
-        delivery = dict.get(self._by_id, delivery_id)
-        if delivery is None or delivery.in_flight or delivery.next_attempt != at \
-                or delivery.status is not DeliveryStatus.PENDING:
+        if dict.get(self._by_id, entry.id) is not entry or entry.in_flight \
+                or entry.next_attempt is None or entry.status is not DeliveryStatus.PENDING:
             return False
-        queue = dict.get(self._queues, delivery.iccid)
-        return queue is not None and len(queue) > 0 and queue[0] == delivery_id
+        queue = dict.get(self._queues, entry.iccid)
+        return queue is not None and len(queue) > 0 and queue[0] == entry.id
 
     def _record(self, delivery: Delivery, at: datetime, url: str | None,
                 outcome: Outcome) -> None:
@@ -251,7 +264,10 @@ class WebhookDispatcher:
                 delivery.status = DeliveryStatus.FAILED
         attempt = Attempt(at, delivery.kind.method, url, outcome.status, outcome.error,
                           outcome.duration_ms, delivery.next_attempt)
-        delivery.attempts.append(attempt)
+        if delivery.attempts:
+            delivery.attempts.append(attempt)
+        else:  # a one-item list of its exact size (an append reserves four slots)
+            delivery.attempts = [attempt]
         if delivery.status is not DeliveryStatus.PENDING:
             self._settle(delivery, at)
         else:
@@ -271,3 +287,7 @@ class WebhookDispatcher:
             self._schedule(following)
         elif queue is not None:
             del self._queues[delivery.iccid]
+
+
+def _before(at: datetime | None, limit: datetime) -> bool:
+    return at is not None and at <= limit

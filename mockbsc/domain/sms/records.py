@@ -97,7 +97,11 @@ class SmsCenter:
 
     def add(self, sms: Sms) -> Sms:
         self._by_id[sms.id] = sms
-        self._by_iccid.setdefault(sms.iccid, []).append(sms.id)
+        ids = self._by_iccid.get(sms.iccid)
+        if ids is None:  # a one-item list of its exact size (an append reserves four slots)
+            self._by_iccid[sms.iccid] = [sms.id]
+        else:
+            ids.append(sms.id)
         return sms
 
     def find(self, sms_id: int) -> Sms | None:
