@@ -46,8 +46,10 @@ DOCUMENT: dict[str, Any] = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def contract() -> Contract:
+    """Built for each test (cheap): a module-wide one is built inside the first test only, and
+    mutmut, which runs only the tests it saw call a function, then skips the others."""
     return Contract(DOCUMENT)
 
 
@@ -64,6 +66,15 @@ def test_operations_are_indexed_by_id_with_method_path_and_security(
     assert _op(contract, "odd").security == "Admin"
     assert contract.base_path == "/base"
     assert Contract({"paths": {}}).base_path == ""
+
+
+def test_an_operation_without_security_anywhere_needs_none() -> None:
+    bare = Contract({"paths": {"/open/{id}": {"get": {
+        "operationId": "open",
+        "parameters": [{"name": "id", "in": "path", "schema": {"type": "string"}}]}}}})
+    op = bare.operations["open"]
+    assert (op.method, op.path, op.security) == ("GET", "/open/{id}", None)
+    assert [(p.name, p.location, p.required) for p in op.parameters] == [("id", "path", True)]
 
 
 def test_parameters_shared_referenced_required_and_defaulted(contract: Contract) -> None:
