@@ -190,32 +190,19 @@ def _fault_rules(configured: str | None, flags: Sequence[str]) -> str:
 
 
 def serve(settings: Settings, fd: int | None = None) -> int:
-    # Start-up makes some 60,000 objects that live as long as the server (modules, classes,
-    # the contracts, the fleet) and little garbage; the cyclic GC's passes over them were a
-    # sixth of the CPU from spawn to the first answer (issue 14). So it is off until they are
-    # made and frozen; the little garbage start-up leaves is frozen with them (< 1 MB).
-    collecting = gc.isenabled()
-    gc.disable()
+    import socket
+
+    import uvicorn
+
+    from mockbsc.adapters.fixtures_file import FixtureError
+    from mockbsc.api.app import build_emulator, create_app
+    from mockbsc.api.listener import uvicorn_config
+
     try:
-        import socket
-
-        import uvicorn
-
-        from mockbsc.adapters.fixtures_file import FixtureError
-        from mockbsc.api.app import build_emulator, create_app
-        from mockbsc.api.listener import uvicorn_config
-
-        try:
-            app = create_app(build_emulator(settings))
-        except (FixtureError, SettingsError) as exc:
-            print(f"mockbsc: {exc}", file=sys.stderr)
-            return 2
-        # The seeded fleet lives as long as the server: keep it out of the cyclic GC's full
-        # passes, each of which would otherwise stall every request (~120 ms at 100,000 SIMs).
-        gc.freeze()
-    finally:
-        if collecting:
-            gc.enable()
+        app = create_app(build_emulator(settings))
+    except (FixtureError, SettingsError) as exc:
+        print(f"mockbsc: {exc}", file=sys.stderr)
+        return 2
     if settings.access_log:
         access = logging.getLogger("mockbsc.access")
         access.setLevel(logging.INFO)
@@ -223,6 +210,9 @@ def serve(settings: Settings, fd: int | None = None) -> int:
         handler.setFormatter(logging.Formatter("%(asctime)s mockbsc.access %(message)s"))
         access.addHandler(handler)
         access.propagate = False
+    # The seeded fleet lives as long as the server: keep it out of the cyclic GC's full
+    # passes, each of which would otherwise stall every request (~120 ms at 100,000 SIMs).
+    gc.freeze()
     sock = None if fd is None else socket.socket(fileno=fd)
     host, port = sock.getsockname()[:2] if sock else (settings.host, settings.port)
     print(f"mockbsc {VERSION} serving the BSC API at http://{host}:{port}/management-api "
