@@ -84,7 +84,9 @@ def compile_package(log: Callable[[str], None]) -> None:
     """Write mockbsc's bytecode next to its sources, as `pip install` does; best effort (a
     read-only checkout is measured as it is, and the log says so)."""
     package = procs.ROOT / "mockbsc"
-    if not compileall.compile_dir(package, quiet=2, workers=1):
+    if compileall.compile_dir(package, quiet=2, workers=1):
+        log(f"bytecode of {package} compiled (as pip does at install)")
+    else:
         log(f"could not compile all of {package}: start-up includes compiling its sources")
 
 
