@@ -7,17 +7,19 @@ click reads the variables itself (`--help` shows each one); `SERVE_FLAGS` is the
 
 from __future__ import annotations
 
-import argparse
 import gc
 import logging
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from mockbsc.config import VERSION, Settings, SettingsError
+
+if TYPE_CHECKING:  # `serve` does not need argparse (only the argparse-era callers do)
+    import argparse
 
 SERVE_FLAGS = {
     "host": "address to bind (default 127.0.0.1; 0.0.0.0 in Docker)",
@@ -130,7 +132,7 @@ def settings_from(values: Mapping[str, Any] | argparse.Namespace,
     (which --user and --fault add to), and an empty variable, which click takes for an unset
     one (`MOCKBSC_ADMIN_TOKEN=` must still be refused: it would leave the control API open).
     """
-    if isinstance(values, argparse.Namespace):
+    if not isinstance(values, Mapping):  # an argparse.Namespace
         values = vars(values)
     settings = Settings.from_env(environ)
     text: dict[str, str | None] = {n: values.get(n) for n in SERVE_FLAGS}
@@ -155,6 +157,8 @@ class _ServeParser:
         if not argv or argv[0] != "serve":
             raise click.UsageError("only `serve` options can be parsed here")
         with serve_command.make_context("serve", list(argv[1:])) as ctx:
+            import argparse
+
             return argparse.Namespace(**ctx.params)
 
 

@@ -7,7 +7,6 @@ pytest-httpserver's `log`); the ring keeps a long-running sidecar from growing w
 
 from __future__ import annotations
 
-import difflib
 import json
 import threading
 from collections import deque
@@ -272,6 +271,8 @@ class RequestJournal:
         """Raise LookupError, naming close matches, when `operation` is no known operationId."""
         if operation is None or not self.operations or operation in self.operations:
             return
+        import difflib  # only for this message: not imported at every start-up
+
         close = difflib.get_close_matches(operation, sorted(self.operations), n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(close)}?" if close else ""
         raise LookupError(f"no operation '{operation}'{hint}")
