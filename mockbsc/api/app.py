@@ -26,16 +26,16 @@ from starlette.types import Receive, Scope, Send
 
 from mockbsc.adapters.fixtures_file import label_words, load_scenario
 from mockbsc.api.browser_guard import BrowserGuard
-from mockbsc.api.compression import Compression
 from mockbsc.api.console import console_routes
 from mockbsc.api.errors import Envelope, error_response
 from mockbsc.api.explorer import explorer_routes
+from mockbsc.api.front import Front
 from mockbsc.api.gate import Dropped
 from mockbsc.api.journal_middleware import JournalMiddleware
 from mockbsc.api.operation import Endpoint, Handler, build_endpoint, get_emulator
 from mockbsc.api.router import PrefixRouter
 from mockbsc.api.routes import BSC_HANDLERS, CONTROL_HANDLERS
-from mockbsc.api.sandboxes import SandboxDispatch, SandboxRegistry
+from mockbsc.api.sandboxes import SandboxRegistry
 from mockbsc.api.sandboxes import pump as pump_sandboxes
 from mockbsc.api.webhooks import ensure_sender
 from mockbsc.config import Settings, settings_of
@@ -161,12 +161,13 @@ def create_app(emulator: Emulator | None = None, *, sandboxes: SandboxRegistry |
         registry = sandboxes if sandboxes is not None else SandboxRegistry(
             settings_of(emulator).sandbox_ttl, settings_of(emulator).max_sandboxes)
         registry.build_app = lambda sandboxed: create_app(sandboxed, root=False)
-        middleware.insert(0, Middleware(SandboxDispatch, registry=registry))
         # Outermost gzip, as the platform's gateway compresses what the client accepts (S4:
         # every non-empty body, even 135 bytes); the journal and the durable commit see plain
         # bodies. Only the root app has it, so a sandbox's answer is not compressed twice.
-        middleware.insert(0, Middleware(Compression, minimum_size=GZIP_MINIMUM,
-                                        compresslevel=6))
+        # `Front` is gzip, the sandbox dispatch, the guard and the journal as one layer.
+        middleware = [Middleware(Front, registry=registry,
+                                 access_log=settings_of(emulator).access_log,
+                                 minimum_size=GZIP_MINIMUM, compresslevel=6)]
     persister = None
     if settings_of(emulator).state_file:  # restore now; answers wait for their commit
         from mockbsc.adapters.persister import open_state_file

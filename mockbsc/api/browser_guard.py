@@ -108,7 +108,7 @@ class BrowserGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            refusal = self._refusal(scope)
+            refusal = self.refusal(scope)
             if refusal is not None:
                 status, message = refusal
                 path = str(scope["path"])
@@ -121,7 +121,7 @@ class BrowserGuard:
         await self.app(scope, receive, send)
 
     @staticmethod
-    def _refusal(scope: Scope) -> tuple[int, str] | None:
+    def refusal(scope: Scope) -> tuple[int, str] | None:
         if host_allowed(scope) is False:
             host = (_header(scope, b"host") or "")[:100]
             return 400, (f"Host '{host}' is not allowed here (DNS rebinding protection); "

@@ -32,16 +32,21 @@ class Compression:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope["headers"]:
-            if name == b"accept-encoding":  # Starlette reads the first one only
-                if b"gzip" in value:
-                    await self.gzip(scope, receive, send)
-                    return
-                break
-        await self.app(scope, receive, _Identity(send, self.minimum_size))
+        if wants_gzip(scope):
+            await self.gzip(scope, receive, send)
+            return
+        await self.app(scope, receive, Identity(send, self.minimum_size))
 
 
-class _Identity:
+def wants_gzip(scope: Scope) -> bool:
+    """Whether the client's first `Accept-Encoding` names gzip (Starlette reads that one)."""
+    for name, value in scope["headers"]:
+        if name == b"accept-encoding":
+            return b"gzip" in value
+    return False
+
+
+class Identity:
     """Starlette's `IdentityResponder.send_with_compression`, the same messages sent, the
     same headers added, without parsing the headers twice."""
 

@@ -38,13 +38,27 @@ def _response(body: bytes, status: int, headers: Mapping[str, str] | None,
               media_type: str) -> Response:
     """`Response(body, status, {**SECURITY_HEADERS, **headers}, media_type)`, the same bytes on
     the wire, without encoding the fixed security headers again for every response."""
-    if headers and any(k in SECURITY_HEADERS or k.lower() in _SET_BY_STARLETTE for k in headers):
-        return Response(body, status, {**SECURITY_HEADERS, **headers}, media_type)
-    response = Response(body, status, None, media_type)
-    extra = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()] \
-        if headers else []
-    response.raw_headers[:0] = _SECURITY_RAW + extra
-    return response
+    if (headers and any(k in SECURITY_HEADERS or k.lower() in _SET_BY_STARLETTE
+                        for k in headers)) or media_type.startswith("text/"):
+        return Response(body, status, {**SECURITY_HEADERS, **(headers or {})}, media_type)
+    raw = _SECURITY_RAW + [(k.lower().encode("latin-1"), v.encode("latin-1"))
+                           for k, v in headers.items()] if headers else _SECURITY_RAW[:]
+    if not (status < 200 or status in (204, 304)):  # Starlette's rule for Content-Length
+        raw.append((b"content-length", str(len(body)).encode("latin-1")))
+    raw.append((b"content-type", media_type.encode("latin-1")))
+    return _Prepared(body, status, raw)
+
+
+class _Prepared(Response):
+    """A `Response` given its body and its headers as Starlette would have built them (the
+    same order, the same bytes): the security headers encoded once, no rendering."""
+
+    def __init__(self, body: bytes, status: int, raw_headers: list[tuple[bytes, bytes]]
+                 ) -> None:
+        self.status_code = status
+        self.background = None
+        self.body = body
+        self.raw_headers = raw_headers
 
 
 def json_response(

@@ -41,7 +41,9 @@ class SystemClock:
         return self._offset
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(time.time() + self._offset, UTC)
+        if self._offset:
+            return datetime.fromtimestamp(time.time() + self._offset, UTC)
+        return datetime.now(UTC)  # a quarter cheaper; read several times per request
 
     def advance(self, seconds: float) -> datetime:
         self._offset += seconds

@@ -7,7 +7,8 @@ record; the others in the same order as its backend lists them).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import operator
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import IntEnum
 
@@ -81,6 +82,15 @@ class Sms:
     part_no: int = 1
     parts: int = 1
     reference: int | None = None
+
+    def __copy__(self) -> Sms:
+        """`copy.copy(sms)` (a delivery report's snapshot of its SMS) field by field: the
+        generic copy of a slots class goes through `__reduce_ex__` and costs several times
+        more, on every SMS request whose delivery runs in it."""
+        return Sms(*_SMS_FIELDS(self))
+
+
+_SMS_FIELDS = operator.attrgetter(*(f.name for f in fields(Sms)))
 
 
 class SmsCenter:

@@ -1,0 +1,38 @@
+"""`Front`: the root app's own middleware (gzip, sandboxes, browser guard, journal) as one layer.
+
+The four stay classes of their own, in the same order, outermost first: `Compression`,
+`SandboxDispatch`, `BrowserGuard`, `JournalMiddleware` (a sandbox's app has the last two
+alone). Most calls need nothing of the first three: the client accepts no gzip, the path is
+not under `/sandboxes/`, the `Host` passes and it is no cross-origin control change. Such a
+call goes straight to the journal with the identity answer's `send`, the same messages as
+through the chain, three coroutine frames fewer per request (issue 14's hot path). Any
+other call takes the whole chain, which decides again from the start.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockbsc.api.browser_guard import BrowserGuard
+from mockbsc.api.compression import Compression, Identity, wants_gzip
+from mockbsc.api.journal_middleware import JournalMiddleware
+from mockbsc.api.sandboxes import PREFIX, SandboxDispatch, SandboxRegistry
+
+
+class Front:
+    """Pure ASGI middleware: `Compression(SandboxDispatch(BrowserGuard(JournalMiddleware(
+    app))))`, with the common call's shortcut past the first three."""
+
+    def __init__(self, app: ASGIApp, registry: SandboxRegistry, access_log: bool = False,
+                 minimum_size: int = 500, compresslevel: int = 9) -> None:
+        self.journal = JournalMiddleware(app, access_log=access_log)
+        self.chain = Compression(SandboxDispatch(BrowserGuard(self.journal), registry=registry),
+                                 minimum_size=minimum_size, compresslevel=compresslevel)
+        self.minimum_size = minimum_size
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] == "http" and not str(scope["path"]).startswith(PREFIX)
+                and not wants_gzip(scope) and BrowserGuard.refusal(scope) is None):
+            await self.journal(scope, receive, Identity(send, self.minimum_size))
+        else:
+            await self.chain(scope, receive, send)
