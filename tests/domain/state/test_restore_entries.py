@@ -85,3 +85,9 @@ def test_an_entry_is_decoded_to_the_snapshots_full_depth_and_no_deeper(
     assert refusal(emulator, *placed(MAX_DEPTH + 1)).endswith(": nested too deeply")
     deepest = refusal(emulator, *placed(MAX_DEPTH))
     assert not deepest.endswith("nested too deeply"), deepest
+
+
+@pytest.mark.parametrize("key", ["sims._by_iccid.x", "sims.nothing", "nothing.here|1",
+                                 "nodot"])
+def test_an_entry_of_no_known_store_is_refused_naming_it(emulator: Emulator, key: str) -> None:
+    assert refusal(emulator, key, 1) == f"state file: {key}: no store of that name"
