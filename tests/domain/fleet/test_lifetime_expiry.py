@@ -25,7 +25,8 @@ def _one_sim(data: dict[str, Any], sms: dict[str, Any]) -> Emulator:
     EXPIRY)."""
     expiry = {"expiry_date": "2027-01-01T00:00:00Z"}
     org = {"id": DEMO_ORG, "name": "One", "sims": [
-        {"iccid": ICCID, "connection": "OFFLINE", "data_quota": {**data, **expiry}, "sms_quota": {**sms, **expiry}}]}
+        {"iccid": ICCID, "connection": "OFFLINE", "data_quota": {**data, **expiry},
+         "sms_quota": {**sms, **expiry}}]}
     return Emulator(Settings(clock="manual"), scenario_of({"organisations": [org]}, "test"))
 
 
