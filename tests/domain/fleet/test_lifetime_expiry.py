@@ -20,7 +20,7 @@ THRESHOLD = datetime(2026, 1, 2, tzinfo=UTC)
 EXCEEDED = datetime(2026, 1, 3, tzinfo=UTC)
 
 
-def _one_sim(data: dict[str, Any], sms: dict[str, Any]) -> Emulator:
+def one_sim(data: dict[str, Any], sms: dict[str, Any]) -> Emulator:
     """A platform whose whole fleet is one offline SIM with these quotas (both expiring at
     EXPIRY)."""
     expiry = {"expiry_date": "2027-01-01T00:00:00Z"}
@@ -39,7 +39,7 @@ def _descriptions(emulator: Emulator) -> list[tuple[str, str]]:
 
 
 def test_expiry_empties_each_quota_and_dates_it_keeping_an_earlier_threshold() -> None:
-    emulator = _one_sim(
+    emulator = one_sim(
         {"volume": 0.5, "total_volume": 500, "threshold_reached_date": "2026-01-02T00:00:00Z",
          "quota_exceeded_date": "2026-01-03T00:00:00Z"},
         {"volume": 0, "total_volume": 250})
@@ -57,7 +57,7 @@ def test_a_quota_already_used_up_is_left_as_it_was_at_expiry() -> None:
     used_up = {"volume": 0, "threshold_reached_date": "2026-01-02T00:00:00Z",
                "quota_exceeded_date": "2026-01-03T00:00:00Z",
                "last_status_change_date": "2026-01-03T00:00:00Z"}
-    emulator = _one_sim({**used_up, "total_volume": 500}, {**used_up, "total_volume": 250})
+    emulator = one_sim({**used_up, "total_volume": 500}, {**used_up, "total_volume": 250})
     before = _descriptions(emulator)
     emulator.set_time(EXPIRY)
     sim = emulator.lookup.any_org(ICCID)
@@ -67,7 +67,7 @@ def test_a_quota_already_used_up_is_left_as_it_was_at_expiry() -> None:
 
 
 def test_a_one_sim_fleet_extended_expires_at_its_new_expiry() -> None:
-    emulator = _one_sim({"volume": 500}, {"volume": 250})
+    emulator = one_sim({"volume": 500}, {"volume": 250})
     emulator.lifetime.extend(DEMO_ORG, [ICCID], None)
     renewed = datetime(2037, 1, 1, tzinfo=UTC)  # 120 months after the old expiry
     sim = emulator.lookup.any_org(ICCID)
