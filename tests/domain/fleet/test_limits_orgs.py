@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from mockbsc.domain.errors import NotFoundError
-from mockbsc.domain.fleet.limits import DATA
+from mockbsc.domain.fleet.limits import DATA, SelfSetLimits
 from mockbsc.domain.platform import Emulator
 
 
-@pytest.mark.parametrize("call", ["current", "set"])
-def test_limits_of_an_unknown_organisation_are_refused_naming_it(emulator: Emulator,
-                                                                 call: str) -> None:
-    limits = emulator.traffic_limits
+@pytest.mark.parametrize("call", [lambda limits: limits.current(9999),
+                                  lambda limits: limits.set(9999, {DATA: 1})],
+                         ids=["current", "set"])
+def test_limits_of_an_unknown_organisation_are_refused_naming_it(
+        emulator: Emulator, call: Callable[[SelfSetLimits], object]) -> None:
     with pytest.raises(NotFoundError) as caught:
-        if call == "current":
-            limits.current(9999)
-        else:
-            limits.set(9999, {DATA: 1})
+        call(emulator.traffic_limits)
     assert caught.value.message == "Organisation 9999 not found."
