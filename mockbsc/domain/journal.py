@@ -57,14 +57,12 @@ def parsed_body(raw: bytes, content_type: str, cut: bool) -> Any:
     Parsed only when an entry is read, never while the call is recorded (that stays cheap).
     """
     text = raw.decode("utf-8", "replace")
-    if cut:
-        return text
-    if "json" in content_type:
+    if "json" in content_type and not cut:  # a cut JSON body is text (it may still parse)
         try:
             return json.loads(text)
         except ValueError:
             return text
-    if "x-www-form-urlencoded" in content_type:
+    if "x-www-form-urlencoded" in content_type:  # a cut form too: its secrets stay hidden
         return {k: REDACTED if any(w in k.lower() for w in SECRET_WORDS) else v
                 for k, v in parse_qsl(text, keep_blank_values=True)}
     return text

@@ -87,7 +87,10 @@ def _apply(p: Any, key: str, data: Any, jobs: dict[int, Job]) -> None:
                 raise SnapshotError(f"{where}: not a job")
             jobs[job.seq] = job
         return
-    hint = _value_hint(store, attr)
+    try:
+        hint = _value_hint(store, attr)
+    except KeyError:  # a key no mockbsc writes: named, not a bare KeyError of its part
+        raise SnapshotError(f"{where}: no store of that name") from None
     owner = _owner(p, store, attr)
     if not raw:
         value = _Decoder({}, where).decode(data, 0)
