@@ -76,7 +76,8 @@ def test_an_unsaved_change_is_answered_503_and_health_says_so(
         assert "disk is full" in failures[0].getMessage()
         health = client.get("/health")
         assert health.status_code == 503
-        assert "disk is full" in health.json()["message"]
+        assert health.json() == {"error": "StateFileFailing", "message": (
+            f"state file {path}: cannot save (OperationalError: database or disk is full)")}
         disk.full = False
         again = client.post(f"{API}/v1/sims/{iccid}/topup", headers=auth)
         assert again.status_code == 201

@@ -26,3 +26,14 @@ def test_a_numeric_text_becomes_an_integer_when_integral_else_a_float(text: str,
     coerced = jackson(NUMBER, text, _no_refs)
     assert coerced == value
     assert type(coerced) is type(value)
+
+
+@pytest.mark.parametrize(("types", "text", "value"), [
+    (["string", "integer"], "5", "5"), (["integer", "null"], "5", 5),
+    (["boolean", "null"], "true", True), ([], "5", "5"),
+], ids=["string-allowed-stays-text", "nullable-integer", "nullable-boolean", "no-type"])
+def test_a_text_stays_text_wherever_a_string_is_allowed(types: list[str], text: str,
+                                                        value: Any) -> None:
+    coerced = jackson({"type": types} if types else {}, text, _no_refs)
+    assert coerced == value
+    assert type(coerced) is type(value)

@@ -24,3 +24,17 @@ def test_an_early_expiry_expires_its_sim_and_makes_no_seeded_one() -> None:
     assert sim.data_quota.exceeded == emulator.now() - timedelta(days=1)
     assert len(list(emulator.sims.made())) == made
     assert not any(block.complete for block in emulator.sims.blocks())
+
+
+def test_a_seeded_sim_never_touched_expires_at_its_seeded_expiry() -> None:
+    settings = Settings(clock="manual", sims=EAGER + 500)
+    twin = Emulator(settings, load_scenario())  # the same seed: the same SIMs, to look at
+    org = twin.scenario.default_org_id
+    deep = twin.sims.listing(org, (EAGER + 400) // 100 + 1, 100, None, None).items[0]
+    expiry = deep.data_quota.expiry
+    assert deep.data_quota.volume > 0
+    emulator = Emulator(settings, load_scenario())  # `deep` not made here until read below
+    emulator.advance((expiry - emulator.now()).total_seconds() + 60)
+    sim = emulator.sims.get(org, deep.iccid)
+    assert (sim.data_quota.volume, sim.data_quota.exceeded) == (0.0, expiry)
+    assert (sim.sms_quota.volume, sim.sms_quota.exceeded) == (0, expiry)

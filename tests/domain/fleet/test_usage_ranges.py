@@ -54,7 +54,10 @@ def test_total_adds_up_the_rows(client: TestClient, auth: dict[str, str]) -> Non
 
 @pytest.mark.parametrize("params", [
     {"start_dt": "2026-01-03", "end_dt": "2026-01-01"}, {"start_dt": "x"}, {"end_dt": "2026-99"},
-], ids=["inverted", "unreadable-start", "unreadable-end"])
+    {"end_dt": "not-a-date-" + "x" * 60},
+    {"start_dt": "2026-01-03T00:00:00.000000000+01:00[Europe/Berlin]", "end_dt": "2026-01-01"},
+], ids=["inverted", "unreadable-start", "unreadable-end", "long-unreadable-end",
+        "long-zoned-start-inverted"])
 def test_range_that_cannot_be_read_gives_a_zero_total(
         client: TestClient, auth: dict[str, str], params: dict[str, str]) -> None:
     assert _rows(client, auth, **params) == ZERO_TOTAL
