@@ -64,7 +64,10 @@ def test_device_consumption_respects_the_monthly_data_limit(
     assert round(before - after, 6) == round(left, 6)  # only what the limit left was carried
     refused = client.post(f"/_mockbsc/sims/{iccid}/consume", json={"data_mb": 1})
     assert refused.status_code == 409
-    assert "Traffic limit of 16 MB per month exceeded" in refused.json()["message"]
+    assert refused.json() == {"error": "Conflict", "message": (
+        f"SIM {iccid}: Traffic limit of 16 MB per month exceeded")}
+    last = emulator.events.of(iccid, emulator.now())[-1]  # the limit ended the data session
+    assert (last.event_type, last.timestamp) == ("Delete PDP Context", emulator.now())
 
 
 def test_mt_sms_beyond_the_monthly_limit_is_refused(
