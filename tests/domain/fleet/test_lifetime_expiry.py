@@ -16,6 +16,9 @@ from tests.conftest import DEMO_ORG
 
 ICCID = "8988280666000000011"
 EXPIRY = datetime(2027, 1, 1, tzinfo=UTC)
+USED_UP = {"volume": 0, "threshold_reached_date": "2026-01-02T00:00:00Z",  # a used-up quota
+           "quota_exceeded_date": "2026-01-03T00:00:00Z",
+           "last_status_change_date": "2026-01-03T00:00:00Z"}
 THRESHOLD = datetime(2026, 1, 2, tzinfo=UTC)
 EXCEEDED = datetime(2026, 1, 3, tzinfo=UTC)
 
@@ -54,10 +57,7 @@ def test_expiry_empties_each_quota_and_dates_it_keeping_an_earlier_threshold() -
 
 
 def test_a_quota_already_used_up_is_left_as_it_was_at_expiry() -> None:
-    used_up = {"volume": 0, "threshold_reached_date": "2026-01-02T00:00:00Z",
-               "quota_exceeded_date": "2026-01-03T00:00:00Z",
-               "last_status_change_date": "2026-01-03T00:00:00Z"}
-    emulator = one_sim({**used_up, "total_volume": 500}, {**used_up, "total_volume": 250})
+    emulator = one_sim({**USED_UP, "total_volume": 500}, {**USED_UP, "total_volume": 250})
     before = _descriptions(emulator)
     emulator.set_time(EXPIRY)
     sim = emulator.lookup.any_org(ICCID)

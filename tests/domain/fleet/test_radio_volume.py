@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from mockbsc.domain.platform import Emulator
 from tests.conftest import DEMO_ORG
-from tests.domain.fleet.test_lifetime_expiry import ICCID, one_sim
+from tests.domain.fleet.test_lifetime_expiry import ICCID, USED_UP, one_sim
 
 CHANGED = datetime(2026, 1, 2, tzinfo=UTC)
 EXCEEDED = datetime(2026, 1, 3, tzinfo=UTC)
@@ -34,10 +34,7 @@ def test_a_top_up_of_a_plentiful_quota_keeps_its_status_date_and_names_the_amoun
 
 
 def test_a_top_up_of_a_used_up_quota_clears_its_threshold_and_exceeded_dates() -> None:
-    used_up = {"volume": 0, "threshold_reached_date": "2026-01-02T00:00:00Z",
-               "quota_exceeded_date": "2026-01-03T00:00:00Z",
-               "last_status_change_date": "2026-01-03T00:00:00Z"}
-    emulator = one_sim({**used_up, "total_volume": 500}, {**used_up, "total_volume": 250})
+    emulator = one_sim({**USED_UP, "total_volume": 500}, {**USED_UP, "total_volume": 250})
     _top_up(emulator)
     sim = emulator.lookup.any_org(ICCID)
     now = emulator.now()
