@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 VERSION = "0.1.0"  # the package version (pyproject.toml says the same)
@@ -144,6 +144,13 @@ def _check(name: str, value: object) -> None:
     if name == "admin_token" and isinstance(value, str) and not value.strip():
         # An empty MOCKBSC_ADMIN_TOKEN= would silently leave the control API open.
         raise SettingsError("admin_token: must not be empty (leave it unset for no token)")
+    if name == "start" and isinstance(value, datetime):
+        from mockbsc.domain.clock import LATEST
+
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        if moment > LATEST:  # the clock could never move, and token lifetimes would overflow
+            raise SettingsError(f"start: '{value.isoformat()}' is later than "
+                                f"{LATEST.isoformat()}")
     if name == "port" and isinstance(value, int) and value > 65535:
         raise SettingsError(f"port: {value} is not a TCP port")
     if name == "faults" and isinstance(value, str):

@@ -45,7 +45,10 @@ def test_unknown_flags_and_commands_exit_2(capsys: pytest.CaptureFixture[str]) -
 @pytest.mark.parametrize(("env", "needle"), [
     ({"MOCKBSC_PORT": "http"}, "port"), ({"MOCKBSC_CLOCK": "fast"}, "clock"),
     ({"MOCKBSC_TOKEN_TTL": "-5"}, "token_ttl"), ({"MOCKBSC_USER": "nopassword"}, "user"),
-], ids=["port", "clock", "ttl", "user"])
+    ({"MOCKBSC_START": "3000-01-01T00:00:00Z"},
+     r"start: '3000-01-01T00:00:00\+00:00' is later than 2999-12-31T23:59:59\+00:00"),
+    ({"MOCKBSC_START": "3000-01-01T00:00:00"}, "start: '3000-01-01T00:00:00' is later than"),
+], ids=["port", "clock", "ttl", "user", "start-past-the-clock", "start-without-offset"])
 def test_bad_settings_name_the_setting(env: dict[str, str], needle: str) -> None:
     with pytest.raises(SettingsError, match=needle):
         Settings.from_env(env)
