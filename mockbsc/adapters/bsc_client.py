@@ -29,7 +29,7 @@ def retry_after(value: str | None, now: datetime | None = None) -> float:
     if not value:
         return DEFAULT_RETRY_AFTER
     text = value.strip()
-    if text.isdigit():
+    if text.isdecimal():
         return min(float(text), MAX_RETRY_AFTER)
     try:
         moment = email.utils.parsedate_to_datetime(text)
@@ -150,4 +150,4 @@ class BscClient:
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text is not None and text.strip().isdigit() else None
+    return int(text) if text is not None and text.strip().isdecimal() else None

@@ -198,7 +198,7 @@ def _org_id(info: Mapping[str, Any], records: list[dict[str, Any]]) -> int:
     for value in [info.get("orgId")] + [
             ((r.get("status") or {}).get("pdp_context") or {}).get("organisation_id")
             for r in records]:
-        if value is not None and str(value).isdigit():
+        if value is not None and str(value).isdecimal():
             return int(value)
     return 1
 
@@ -276,7 +276,7 @@ def fixtures_document(options: ImportOptions, source: str, info: Mapping[str, An
                            "sims": [to_entry(s) for s in specs], "orders": orders}],
         "users": [{"username": options.user, "password": options.local_password,
                    "organisation": org_id,
-                   "user_id": int(str(user_id)) if str(user_id).isdigit() else 100001,
+                   "user_id": int(str(user_id)) if str(user_id).isdecimal() else 100001,
                    "api_access": True}],
     }
     known = [p for p in products if isinstance(p, dict) and {"id", "product"} <= set(p)]

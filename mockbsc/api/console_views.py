@@ -38,7 +38,7 @@ class FleetQuery:
     def parse(cls, params: dict[str, str]) -> FleetQuery:
         def number(name: str, default: int) -> int:
             text = params.get(name, "")
-            return int(text) if text.isdigit() and len(text) < 10 else default
+            return int(text) if text.isdecimal() and len(text) < 10 else default
 
         size = number("size", 50)
         return cls(org_id=number("org", 0) or None, q=params.get("q", "").strip()[:100],

@@ -258,7 +258,7 @@ async def _read_body(request: Request, limit: int) -> bytes:
     if (declared is None and not chunked
             and request.scope.get("http_version") in _HTTP1):
         return b""  # HTTP/1.x without length or chunking has no body (RFC 9112 §6.3)
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and declared.isdecimal() and int(declared) > limit:
         raise PayloadTooLarge()
     chunks = []
     size = 0

@@ -174,7 +174,7 @@ def create_proxy_app(upstream: str, record: Path | None = None,
 async def _read_body(request: Request, limit: int) -> bytes | None:
     """The request body, or None as soon as it is longer than `limit` bytes."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isdecimal() and int(declared) > limit:
         return None
     chunks, size = [], 0
     async for chunk in request.stream():

@@ -245,7 +245,7 @@ def pinned_address(host_variable: str, port_variable: str,
         port = int(raw)
     except ValueError:
         raise pytest.UsageError(f"{port_variable}={raw!r} is not a port number") from None
-    if port and worker and worker.startswith("gw") and worker[2:].isdigit():
+    if port and worker and worker.startswith("gw") and worker[2:].isdecimal():
         port += int(worker[2:])
     return os.environ.get(host_variable, "127.0.0.1"), port
 

@@ -172,7 +172,7 @@ def compare(recording: Recording, answer: httpx.Response) -> list[str]:
         if (had is None) != (has is None):
             problems.append(f"header {name}: recorded {'present' if had else 'absent'}, got "
                             f"{'present' if has else 'absent'}")
-        elif has is not None and not has.strip().isdigit():
+        elif has is not None and not has.strip().isdecimal():
             problems.append(f"header {name}: {has!r} is not a count")
     had, has = recording.header("response", "Location"), answer.headers.get("Location")
     if (had is None) != (has is None):

@@ -28,7 +28,7 @@ def luhn_digit(digits: str) -> str:
 
 
 def luhn_valid(number: str) -> bool:
-    return number.isdigit() and len(number) > 1 and luhn_digit(number[:-1]) == number[-1]
+    return number.isdecimal() and len(number) > 1 and luhn_digit(number[:-1]) == number[-1]
 
 
 def _weighted(digits: str, start: int) -> int:

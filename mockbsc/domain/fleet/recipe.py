@@ -161,7 +161,7 @@ class SeedBlock:
     def offset_of(self, iccid: str) -> int | None:
         """The offset of the block's SIM with this ICCID (None: not one of the block's)."""
         tail = iccid[-8:]
-        if not tail.isdigit():
+        if not tail.isdecimal():  # not isdigit: "²" is a digit int() refuses
             return None
         low = int(tail)
         end = self.first_serial + self.count

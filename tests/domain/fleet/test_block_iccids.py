@@ -4,11 +4,13 @@ indexed from either end, sliced, compared, and out of range as a list is."""
 from __future__ import annotations
 
 import pytest
+from starlette.testclient import TestClient
 
 from mockbsc.adapters.fixtures_file import load_scenario
 from mockbsc.config import Settings
 from mockbsc.domain.fleet.recipe import EAGER, BlockIccids
 from mockbsc.domain.platform import Emulator
+from tests.conftest import API
 
 
 def test_the_lazy_iccid_list_reads_as_the_fleets_listing() -> None:
@@ -28,3 +30,16 @@ def test_the_lazy_iccid_list_reads_as_the_fleets_listing() -> None:
         lazy[EAGER + 40]
     with pytest.raises(IndexError):
         lazy[-(EAGER + 41)]
+
+
+@pytest.mark.parametrize("iccid", ["²", "89882806660302179²9", "8988280666030217٩٩9"],
+                         ids=["superscript", "superscript-inside", "arabic-indic-digits"])
+def test_an_iccid_of_other_unicode_digits_names_no_sim(client: TestClient,
+                                                       auth: dict[str, str], iccid: str) -> None:
+    """`"²".isdigit()` is true but `int("²")` fails: the seeded fleet's lookup answered 500
+    (schemathesis found it through a bulk update). Such an ICCID names no SIM."""
+    bulk = client.post(f"{API}/v1/sims", headers=auth,
+                       json=[{"iccid": iccid, "status": "Disabled"}])
+    assert bulk.status_code == 201, bulk.text
+    one = client.get(f"{API}/v1/sims/{iccid}", headers=auth)
+    assert (one.status_code, one.json()["message"]) == (404, "SIM not found.")

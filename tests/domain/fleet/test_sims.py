@@ -248,8 +248,8 @@ def test_events_are_paged_with_totals(client: TestClient, auth: dict[str, str],
 @pytest.mark.parametrize(("number", "valid"), [
     ("79927398713", True), ("79927398710", False), ("89882806660302179991", True),
     ("89882806660302179992", False), ("0", False), ("00", True), ("7992739871x", False),
-    ("", False),
+    ("", False), ("²9927398713", False),
 ], ids=["valid", "wrong-digit", "iccid", "iccid-wrong", "one-digit", "zeros", "letter",
-        "empty"])
+        "empty", "superscript-digit"])
 def test_luhn_check_of_identities(number: str, valid: bool) -> None:
     assert luhn_valid(number) is valid
