@@ -22,7 +22,6 @@ from mockbsc.api.operation import Call, offloaded
 from mockbsc.api.responses import json_response
 from mockbsc.api.sandboxes import PREFIX, Sandbox, SandboxLimitReached, SandboxRegistry
 from mockbsc.config import Settings, SettingsError, settings_of
-from mockbsc.domain.clock import LATEST
 from mockbsc.domain.errors import InvalidRequestError, NotFoundError
 from mockbsc.domain.platform import Emulator
 from mockbsc.domain.scenario import Scenario
@@ -114,14 +113,9 @@ def sandbox_settings(server: Settings, body: dict[str, Any]) -> Settings:
         settings = server.with_text(values)
     except SettingsError as exc:
         raise InvalidRequestError(str(exc)) from None
-    start = settings.start
-    if start is not None and "start" in body:
-        if start.tzinfo is None:  # lenient: a time without an offset is UTC
-            start = start.replace(tzinfo=UTC)
-            settings = settings.replace(start=start)
-        if start > LATEST:  # token lifetimes and retry windows would overflow
-            raise InvalidRequestError(f"start: '{body['start']}' is later than "
-                                      f"{LATEST.isoformat()}")
+    start = settings.start  # never past the clock's LATEST: `Settings` refuses that
+    if start is not None and "start" in body and start.tzinfo is None:
+        settings = settings.replace(start=start.replace(tzinfo=UTC))  # lenient: UTC
     return settings.replace(state_file=None)
 
 

@@ -79,17 +79,22 @@ class SimLifetime:
             self._scheduler.schedule(later, EXPIRY_JOB)
 
     def _due(self) -> Iterator[datetime]:
-        """Each made SIM's expiry, and for each seeded block not all made the earliest
-        expiry any of its SIMs can have (a block's SIMs are made when that is reached)."""
+        """Each made SIM's expiry, and the earliest of each seeded block not all made."""
         yield from (s.data_quota.expiry for s in self._sims.made())
-        yield from (b.earliest_expiry for b in self._sims.blocks() if not b.complete)
+        yield from self._unmade_expiries()
+
+    def _unmade_expiries(self) -> Iterator[datetime]:
+        """For each seeded block not all made, the earliest expiry any of its SIMs can have
+        (a block's SIMs are made when that is reached)."""
+        return (b.earliest_expiry for b in self._sims.blocks() if not b.complete)
 
     def _queue_next(self, after: datetime) -> None:
         index = self._expiries()
         at = bisect.bisect_right(index, (after, "\uffff"))
-        blocks = [b.earliest_expiry for b in self._sims.blocks()
-                  if not b.complete and b.earliest_expiry > after]
-        due = min(([index[at][0]] if at < len(index) else []) + blocks, default=None)
+        later = [e for e in self._unmade_expiries() if e > after]
+        if at < len(index):
+            later.append(index[at][0])
+        due = min(later, default=None)
         if due is not None:  # called when no expiry job is queued (after a reset, by the job)
             self._scheduler.schedule(due, EXPIRY_JOB)
 
