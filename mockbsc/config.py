@@ -121,6 +121,8 @@ def _convert(name: str, kind: str, raw: str) -> object:
             value = tuple(u.strip() for u in raw.split(",") if u.strip())
         elif kind == "datetime | None":
             value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            if value.tzinfo is None:  # lenient: a time without an offset is UTC, whatever
+                value = value.replace(tzinfo=UTC)  # the host's zone (not local time)
         else:
             value = raw
     except ValueError:
@@ -147,8 +149,7 @@ def _check(name: str, value: object) -> None:
     if name == "start" and isinstance(value, datetime):
         from mockbsc.domain.clock import LATEST
 
-        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        if moment > LATEST:  # the clock could never move, and token lifetimes would overflow
+        if value > LATEST:  # the clock could never move, and token lifetimes would overflow
             raise SettingsError(f"start: '{value.isoformat()}' is later than "
                                 f"{LATEST.isoformat()}")
     if name == "port" and isinstance(value, int) and value > 65535:

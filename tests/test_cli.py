@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def test_unknown_flags_and_commands_exit_2(capsys: pytest.CaptureFixture[str]) -
     ({"MOCKBSC_TOKEN_TTL": "-5"}, "token_ttl"), ({"MOCKBSC_USER": "nopassword"}, "user"),
     ({"MOCKBSC_START": "3000-01-01T00:00:00Z"},
      r"start: '3000-01-01T00:00:00\+00:00' is later than 2999-12-31T23:59:59\+00:00"),
-    ({"MOCKBSC_START": "3000-01-01T00:00:00"}, "start: '3000-01-01T00:00:00' is later than"),
+    ({"MOCKBSC_START": "3000-01-01T00:00:00"}, r"start: '3000-01-01T00:00:00\+00:00' is later"),
 ], ids=["port", "clock", "ttl", "user", "start-past-the-clock", "start-without-offset"])
 def test_bad_settings_name_the_setting(env: dict[str, str], needle: str) -> None:
     with pytest.raises(SettingsError, match=needle):
@@ -146,3 +147,24 @@ def test_the_readme_fault_flags_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.faults is not None
     rules = json.loads(settings.faults)
     assert [r.get("status") for r in rules] == [503, None]
+
+
+def test_a_start_without_an_offset_is_utc_whatever_the_hosts_zone(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read as local time it moved by the host's offset (a Berlin laptop started an hour
+    early); on UTC machines, CI's, nothing showed."""
+    import time
+
+    from mockbsc.api.app import build_emulator
+
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    try:
+        for clock in ("manual", "system"):
+            settings = Settings().with_text({"start": "2027-01-01T00:00:00", "clock": clock})
+            assert settings.start == datetime(2027, 1, 1, tzinfo=UTC)
+            now = build_emulator(settings).now()
+            assert timedelta(0) <= now - datetime(2027, 1, 1, tzinfo=UTC) < timedelta(minutes=5)
+    finally:
+        monkeypatch.undo()
+        time.tzset()

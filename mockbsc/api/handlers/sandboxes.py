@@ -11,7 +11,7 @@ import json
 import os
 import secrets
 import stat
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from starlette.responses import Response
@@ -113,10 +113,7 @@ def sandbox_settings(server: Settings, body: dict[str, Any]) -> Settings:
         settings = server.with_text(values)
     except SettingsError as exc:
         raise InvalidRequestError(str(exc)) from None
-    start = settings.start  # never past the clock's LATEST: `Settings` refuses that
-    if start is not None and "start" in body and start.tzinfo is None:
-        settings = settings.replace(start=start.replace(tzinfo=UTC))  # lenient: UTC
-    return settings.replace(state_file=None)
+    return settings.replace(state_file=None)  # `Settings` reads a start without offset as UTC
 
 
 def _scenario(fixtures: Any) -> Scenario:
