@@ -46,3 +46,15 @@ def test_the_429_over_the_maximum_names_the_refused_path(server: TestClient) -> 
     body = refused.json()
     assert (body["status"], body["error"], body["path"]) == (
         429, "Too Many Requests", "/_mockbsc/sandboxes/second")
+
+
+def test_a_boolean_setting_and_several_users_reach_the_sandbox(server: TestClient) -> None:
+    body = server.put("/_mockbsc/sandboxes/own", json={
+        "fixtures": _fleet(3), "token_reuse": False, "users": ["a:pa:5", "b:pb:5"]}).json()
+    assert {(u["username"], u["org_id"]) for u in body["users"]} >= {("a", 5), ("b", 5)}
+    tokens = [server.post("/sandboxes/own/management-api/oauth/token", auth=("a", "pa"),
+                          data={"grant_type": "client_credentials"}).json()["access_token"]
+              for _ in range(2)]
+    assert tokens[0] != tokens[1]  # token_reuse false: a new token per request
+    assert server.post("/sandboxes/own/management-api/oauth/token", auth=("b", "pb"),
+                       data={"grant_type": "client_credentials"}).status_code == 200
