@@ -123,8 +123,18 @@ class Chromium:
     def wait_for(self, expression: str, timeout: float = 20.0) -> Any:
         """Poll until the expression is truthy; returns its value."""
         deadline = time.monotonic() + timeout
-        while not (value := self.evaluate(expression)):
+        while not (value := self._evaluate_settled(expression)):
             if time.monotonic() > deadline:
                 raise BrowserError(f"timed out waiting for: {expression}")
             time.sleep(0.1)
         return value
+
+    def _evaluate_settled(self, expression: str) -> Any:
+        """`evaluate`, or None while the page is between two documents (just after a reload
+        the old one is gone: Chromium answers "Inspected target navigated or closed")."""
+        try:
+            return self.evaluate(expression)
+        except BrowserError as exc:
+            if "navigated or closed" in str(exc) or "Cannot find context" in str(exc):
+                return None
+            raise
