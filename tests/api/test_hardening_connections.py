@@ -194,3 +194,11 @@ def test_an_endless_request_head_gets_a_json_400(server: MockBSCServer) -> None:
         raw = _read_all(sock)
     assert raw.startswith(b"HTTP/1.1 400"), raw
     assert "Invalid HTTP request" in str(_json_body(raw)["message"])
+
+
+def test_answers_carry_no_server_header_as_recorded(server: MockBSCServer) -> None:
+    """S4: the platform's answers name no server; uvicorn's `server: uvicorn` is not sent."""
+    answer = httpx.get(f"{server.url}/health", timeout=5)
+    assert answer.status_code == 200
+    assert "server" not in answer.headers
+    assert "date" in answer.headers  # only the server header goes
