@@ -86,6 +86,10 @@ class AsgiEndpoint:
     dropped connection, and the app's `ExceptionMiddleware` still sees whatever escapes.
     """
 
+    handles_errors = True
+    """It answers every exception itself but an injected drop (`api/front.py`'s `Direct`
+    may call it without Starlette's `ExceptionMiddleware` around it)."""
+
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
         self.__name__ = endpoint.__name__
