@@ -7,6 +7,9 @@ not under `/sandboxes/`, the `Host` passes and it is no cross-origin control cha
 call goes straight to the journal with the identity answer's `send`, the same messages as
 through the chain, three coroutine frames fewer per request (issue 14's hot path). Any
 other call takes the whole chain, which decides again from the start.
+
+Below the journal, `Direct` takes a call routed to a contract operation past Starlette's
+`ExceptionMiddleware`, whichever way it came.
 """
 
 from __future__ import annotations
@@ -61,13 +64,11 @@ class Direct:
         router = self.router
         if router is not None and scope["type"] == "http":
             found = router.full_match(scope)
-            endpoint = getattr(found[0], "app", None) if found is not None else None
-            if found is not None and getattr(endpoint, "handles_errors", False):
+            if found is not None:
                 route, child_scope = found
-                if "router" not in scope:
-                    scope["router"] = router
-                scope["route"] = route
-                scope.update(child_scope)
-                await endpoint(scope, receive, send)  # type: ignore[misc]
-                return
+                endpoint = getattr(route, "app", None)
+                if getattr(endpoint, "handles_errors", False):
+                    router.enter(scope, route, child_scope)
+                    await endpoint(scope, receive, send)  # type: ignore[misc]
+                    return
         await self.app(scope, receive, send)

@@ -53,8 +53,6 @@ class PrefixRouter(Router):
         if scope["type"] != "http":
             await super().app(scope, receive, send)
             return
-        if "router" not in scope:
-            scope["router"] = self
         found = self.full_match(scope)
         if found is None and _trailing_slash(scope):
             # Spring 5 matches `/v1/sims/` as `/v1/sims`: the same answer, not a redirect.
@@ -67,9 +65,15 @@ class PrefixRouter(Router):
             await super().app(scope, receive, send)  # 405, redirect or 404: Starlette's way
             return
         route, child_scope = found
+        self.enter(scope, route, child_scope)
+        await route.handle(scope, receive, send)
+
+    def enter(self, scope: Scope, route: BaseRoute, child_scope: Scope) -> None:
+        """Make `scope` the scope `route` is called with, as Starlette's router does."""
+        if "router" not in scope:
+            scope["router"] = self
         scope["route"] = route
         scope.update(child_scope)
-        await route.handle(scope, receive, send)
 
     def full_match(self, scope: Scope) -> tuple[BaseRoute, Scope] | None:
         """The first route that matches `scope` in full, and its child scope; remembered per

@@ -227,7 +227,7 @@ def test_a_call_leaves_no_reference_to_the_servers_receive_in_its_scope(
     """The journal hands the server's `receive` to the fault gate through the scope. A
     server's `receive` is a method of its request cycle, which holds the scope: left there
     after the call, the three are a reference cycle per request, garbage only the cyclic
-    collector frees (issue 14: a fifth of a GET's collection time)."""
+    collector frees (issue 14: most of a GET's collection time)."""
     import anyio
     from starlette.types import Message, Scope
 
