@@ -27,12 +27,22 @@ RESPONSES: dict[str, tuple[list[Message], bytes]] = {
     "vary": ([{"type": "http.response.start", "status": 200,
                "headers": [*JSON, (b"vary", b"Origin"), (b"vary", b"Cookie")]}], b"{}"),
     "untyped": ([{"type": "http.response.start", "status": 200}], b"plain"),
+    "one byte": ([{"type": "http.response.start", "status": 200, "headers": JSON}], b"1"),
 }
+# Sent as they are, never compressed: a file by path, and early hints before the answer.
+PASSED_ON = ("pathsend", "pathsend png", "early hint")
 
 
 def _app(kind: str, streamed: bool) -> Any:
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        start, body = RESPONSES[kind]
+        if kind.startswith("pathsend"):
+            start = RESPONSES["png" if kind.endswith("png") else "json"][0][0]
+            await send({**start, "headers": list(start["headers"])})
+            await send({"type": "http.response.pathsend", "path": "/tmp/answer.json"})
+            return
+        if kind == "early hint":
+            await send({"type": "http.response.early_hint", "links": ["</a.css>; rel=preload"]})
+        start, body = RESPONSES["json" if kind == "early hint" else kind]
         await send({**start[0], "headers": list(start[0].get("headers", []))}
                    if "headers" in start[0] else dict(start[0]))
         if streamed:
@@ -59,7 +69,7 @@ def _messages(middleware: Any, accept: bytes | None) -> list[Message]:
     return sent
 
 
-@pytest.mark.parametrize("kind", sorted(RESPONSES))
+@pytest.mark.parametrize("kind", sorted(RESPONSES) + list(PASSED_ON))
 @pytest.mark.parametrize("streamed", [False, True])
 @pytest.mark.parametrize("accept", [None, b"identity", b"br", b"gzip", b"br, gzip;q=0.5"])
 def test_same_messages_as_starlettes_gzip(kind: str, streamed: bool, accept: bytes | None,
