@@ -4,9 +4,9 @@ The four stay classes of their own, in the same order, outermost first: `Compres
 `SandboxDispatch`, `BrowserGuard`, `JournalMiddleware` (a sandbox's app has the last two
 alone). Most calls need nothing of the first three: the client accepts no gzip, the path is
 not under `/sandboxes/`, the `Host` passes and it is no cross-origin control change. Such a
-call goes straight to the journal with the identity answer's `send`, the same messages as
-through the chain, three coroutine frames fewer per request (issue 14's hot path). Any
-other call takes the whole chain, which decides again from the start.
+call goes straight to the journal, the same messages as through the chain, three coroutine
+frames fewer per request (issue 14's hot path). Any other call takes the whole chain, which
+decides again from the start.
 
 Below the journal, `Direct` takes a call routed to a contract operation past Starlette's
 `ExceptionMiddleware`, whichever way it came.
@@ -18,7 +18,7 @@ from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockbsc.api.browser_guard import BrowserGuard
-from mockbsc.api.compression import Compression, Identity, wants_gzip
+from mockbsc.api.compression import Compression, wants_gzip
 from mockbsc.api.journal_middleware import JournalMiddleware
 from mockbsc.api.router import PrefixRouter
 from mockbsc.api.sandboxes import PREFIX, SandboxDispatch, SandboxRegistry
@@ -33,12 +33,11 @@ class Front:
         self.journal = JournalMiddleware(Direct(app), access_log=access_log)
         self.chain = Compression(SandboxDispatch(BrowserGuard(self.journal), registry=registry),
                                  minimum_size=minimum_size, compresslevel=compresslevel)
-        self.minimum_size = minimum_size
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and not str(scope["path"]).startswith(PREFIX)
                 and not wants_gzip(scope) and BrowserGuard.refusal(scope) is None):
-            await self.journal(scope, receive, Identity(send, self.minimum_size))
+            await self.journal(scope, receive, send)
         else:
             await self.chain(scope, receive, send)
 
