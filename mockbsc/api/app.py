@@ -25,6 +25,7 @@ from starlette.routing import Match, Route
 from starlette.types import Receive, Scope, Send
 
 from mockbsc.adapters.fixtures_file import label_words, load_scenario
+from mockbsc.api.app_state import AppState
 from mockbsc.api.browser_guard import BrowserGuard
 from mockbsc.api.console import console_routes
 from mockbsc.api.errors import Envelope, error_response
@@ -210,6 +211,7 @@ def create_app(emulator: Emulator | None = None, *, sandboxes: SandboxRegistry |
     app.router.routes.extend(explorer_routes(bsc, control))  # `/`: Swagger UI
     app.router.routes.extend(console_routes())  # `/_mockbsc/console`
     app.router = PrefixRouter.replacing(app.router)  # skip regexes that cannot match
+    app.state = AppState()  # its values read as plain attributes (api/app_state.py)
     app.state.emulator = emulator
     app.state.bsc_contract = bsc
     app.state.control_contract = control
