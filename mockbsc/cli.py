@@ -196,6 +196,7 @@ def serve(settings: Settings, fd: int | None = None) -> int:
 
     from mockbsc.adapters.fixtures_file import FixtureError
     from mockbsc.api.app import build_emulator, create_app
+    from mockbsc.api.collector import IdleCollector
     from mockbsc.api.listener import uvicorn_config
 
     try:
@@ -219,7 +220,14 @@ def serve(settings: Settings, fd: int | None = None) -> int:
           f"(API explorer: http://{host}:{port}/)", file=sys.stderr)
     server = uvicorn.Server(uvicorn_config(app, settings, host=settings.host, port=settings.port,
                                            log_level=settings.log_level, lifespan="on"))
-    server.run(sockets=[sock] if sock else None)
+    # What requests load later is not frozen: full passes over it wait for an idle moment.
+    state = server.server_state
+    collector = IdleCollector(lambda: (state.total_requests, len(state.tasks)))
+    collector.start()
+    try:
+        server.run(sockets=[sock] if sock else None)
+    finally:
+        collector.stop()
     return 0 if server.started else 3  # 3: uvicorn's own status for a failed start-up
 
 
