@@ -5,9 +5,9 @@ that is not frozen, once ten passes over the middle generation went by and the o
 by a quarter. `serve` freezes the seeded fleet at start-up (`gc.freeze()`), but what requests
 load and make later is not frozen: the usage history of each SIM read, orders, events. A full
 pass over the histories of the 2,000 SIMs the benchmark reads took 15 ms, every connection
-waiting, and took the `GET` p99 at 32 connections from 4.5 ms to 6-8 ms; under top-ups,
-whose state grows, the passes grew with it (p99 45-137 ms; 5-7 ms without them). Measured
-for issue 14 (docs/performance.md).
+waiting: the `GET` p99 at 32 connections was 6-8 ms with them, 4.5-4.8 ms with the collector
+off. Under top-ups, whose state grows, the passes grew with it (p99 45-137 ms; 5-7 ms
+without them). Measured for issue 14 (docs/performance.md, round 5).
 
 So `serve` switches CPython's own full passes off (the young and middle ones stay as they
 are) and an `IdleCollector` thread makes them when the server is idle: no request completed
