@@ -60,6 +60,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+def admits_all(emulator: Emulator) -> bool:
+    """Whether `admit` lets every call through: no fault rules and no rate limits (the
+    default), so a call need not go through it (a coroutine per request, issue 14)."""
+    return not emulator.faults and not emulator.limits.limits
+
+
 async def admit(request: Request, emulator: Emulator, op: Operation, token: Token | None,
                 api_base: str, envelope: Envelope) -> Response | None:
     """None to go on to the handler, or the response (fault, 429) that replaces it."""
