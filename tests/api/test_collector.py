@@ -4,6 +4,7 @@ by their own cost, and `mockbsc serve` running with it."""
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 from typing import Any
 
@@ -81,6 +82,48 @@ def test_forced_passes_are_spaced_by_their_own_cost() -> None:
     assert collector.step() == "idle"
 
 
+def test_by_default_as_cpython_when_idle_every_100_middle_passes_when_busy_at_most_2_percent(
+        ) -> None:
+    world = World()
+    collector = world.collector()
+    world.pass_takes = 0.25
+    world.middle = 99
+    world.completed += 1
+    assert collector.step() is None
+    world.middle = 100
+    world.completed += 1
+    assert collector.step() == "forced"
+    world.middle = 100
+    world.now += 12.0  # a forced pass comes no sooner than 50 x 0.25 s after the last
+    world.completed += 1
+    assert collector.step() is None
+    world.now += 0.5
+    world.completed += 1
+    assert collector.step() == "forced"
+    world.middle = 9
+    assert collector.step() is None  # idle, but CPython would wait for its tenth
+    world.middle = 10
+    assert collector.step() == "idle"
+
+
+def test_each_pass_is_counted_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    world = World()
+    collector = world.collector()
+    world.pass_takes = 0.25
+    caplog.set_level(logging.DEBUG, logger="mockbsc.api.collector")
+    collector.step()
+    for _ in range(2):
+        world.middle = 10
+        assert collector.step() == "idle"
+    assert collector.passes == {"idle": 2, "forced": 0}
+    assert [r.getMessage() for r in caplog.records] == [
+        "full garbage collection (idle, after 10 middle passes): 250.0 ms"] * 2
+
+
+def _collector_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "mockbsc-collector"]
+
+
 def test_start_switches_cpythons_full_passes_off_and_stop_gives_them_back() -> None:
     before = gc.get_threshold()
     looked = threading.Event()
@@ -90,8 +133,17 @@ def test_start_switches_cpythons_full_passes_off_and_stop_gives_them_back() -> N
     try:
         assert gc.get_threshold() == (before[0], before[1], NEVER)
         assert looked.wait(5)  # its thread looks at the server
+        (thread,) = _collector_threads()
+        assert thread.daemon  # never what keeps the process alive
     finally:
         collector.stop()
+    assert gc.get_threshold() == before
+    assert not _collector_threads()
+
+
+def test_stop_before_start_changes_nothing() -> None:
+    before = gc.get_threshold()
+    IdleCollector(lambda: (0, 0)).stop()
     assert gc.get_threshold() == before
 
 
