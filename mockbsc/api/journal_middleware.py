@@ -109,7 +109,7 @@ class _Call:
             getattr(route, "name", None), self.status,
             (time.perf_counter() - self.started) * 1000, scope.get(ORG_KEY),
             scope.get(FAULT_KEY), scope.get(REASON_KEY), b"".join(self.chunks), self.seen,
-            tuple(scope["headers"]), build=self.access_log)
+            scope["headers"], build=self.access_log)
         if entry is not None:
             access_line(entry)
 
