@@ -172,6 +172,18 @@ def test_the_get_p99_target_is_under_five_milliseconds() -> None:
     assert (p99.value, p99.passed) == ("5.0 ms", False)
 
 
+def test_the_get_p99_comes_from_its_own_longer_burst_when_there_is_one() -> None:
+    """The short bursts' p99 measures 32 connections opening; the long one the steady state."""
+    pairs = [(burst(1000), burst(900, p99=9.0)), (burst(1000), burst(900, p99=7.0))]
+    steady = (burst(1000, p99=3.5), throughput.Burst(WrkResult(900, 4.1, 4.6, 9000), 1.0))
+    _, p99 = throughput._figures("GET /v1/sims/{iccid}", pairs, lambda line: None, steady)
+    assert (p99.value, p99.passed) == ("4.6 ms", True)
+    assert p99.note.startswith("p50 4.10 ms; one burst of 9,000 requests; the short bursts' "
+                               "median 8.0 ms; reference p99 3.5 ms")
+    put, = throughput._figures("PUT /v1/sims/{iccid}", pairs, lambda line: None)
+    assert put.value == "90%"
+
+
 def test_the_p99_note_gives_the_reference_mean_latency_by_littles_law() -> None:
     """32 connections over 4,000 rps: each request waits 8 ms on average, whatever the code."""
     _, p99 = throughput._figures("GET /v1/sims/{iccid}", [(burst(4000), burst(3000))],
