@@ -42,6 +42,24 @@ def test_record_call_keeps_the_bounded_entry(changes: dict[str, Any]) -> None:
     assert kept.bytes == 2 * built.bytes
 
 
+class Header(bytes):
+    """What an ASGI server may hand over: not `bytes` itself."""
+
+
+@pytest.mark.parametrize("raw", [
+    [(b"host", b"h"), (b"x-api-key", b"k")],  # a scope's list of pairs
+    [[b"host", b"h"], [b"x-api-key", b"k"]],  # pairs as lists
+    [(Header(b"host"), Header(b"h")), (b"x-api-key", bytearray(b"k"))],
+], ids=["list", "lists", "subclasses"])
+def test_headers_come_back_as_pairs_of_bytes(raw: Any) -> None:
+    journal = RequestJournal()
+    journal.record_call(**_fields(1, headers=raw))
+    [entry] = journal.entries()
+    assert entry.headers == ((b"host", b"h"), (b"x-api-key", b"k"))
+    assert all(type(part) is bytes for pair in entry.headers for part in pair)
+    assert entry.to_dict()["headers"] == {"host": "h", "x-api-key": "[redacted]"}
+
+
 def test_the_byte_budget_drops_the_oldest_of_both_kinds() -> None:
     size = JournalEntry.bounded(**_fields(1)).size
     journal = RequestJournal(capacity=100, max_bytes=3 * size)
