@@ -27,6 +27,8 @@ CASES = [
     {"body": b"b" * (BODY_LIMIT + 1), "body_size": BODY_LIMIT + 1},
     {"body": b"b" * 10, "body_size": 20},  # the middleware kept part of a longer body
     {"operation": None, "org_id": None, "fault": "slow", "reason": "label: too long"},
+    {"path": "/" + "p" * (FIELD_LIMIT - 1), "query": "q" * FIELD_LIMIT},  # at the limit: kept
+    {"body": b"b" * BODY_LIMIT, "body_size": BODY_LIMIT},  # at the limit: kept whole
 ]
 
 
@@ -58,6 +60,18 @@ def test_headers_come_back_as_pairs_of_bytes(raw: Any) -> None:
     assert entry.headers == ((b"host", b"h"), (b"x-api-key", b"k"))
     assert all(type(part) is bytes for pair in entry.headers for part in pair)
     assert entry.to_dict()["headers"] == {"host": "h", "x-api-key": "[redacted]"}
+
+
+def test_an_entry_without_a_body_is_not_cut() -> None:
+    fields = _fields(1)
+    del fields["body"], fields["body_size"]
+    entry = JournalEntry.bounded(**fields)
+    assert (entry.body, entry.truncated) == (b"", False)
+
+
+@pytest.mark.parametrize("changes", CASES[-2:], ids=["fields at the limit", "body at the limit"])
+def test_what_is_at_the_limit_is_not_marked_cut(changes: dict[str, Any]) -> None:
+    assert JournalEntry.bounded(**_fields(1, **changes)).truncated is False
 
 
 def test_the_byte_budget_drops_the_oldest_of_both_kinds() -> None:
