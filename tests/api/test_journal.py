@@ -221,6 +221,19 @@ def test_access_log_has_one_line_per_call_with_why(
     assert "fault=" in lines[-1]
 
 
+@pytest.mark.mockbsc(access_log=True)
+def test_access_log_lines_give_the_query_and_a_dash_for_no_operation(
+    client: TestClient, auth: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="mockbsc.access")
+    client.get(f"{API}/v1/sims", params={"pageSize": 2, "page": 1}, headers=auth)
+    client.get(f"{API}/v1/no-such-thing", headers=auth)
+    lines = [r.getMessage() for r in caplog.records if r.name == "mockbsc.access"]
+    assert lines[-2].startswith(
+        "GET /management-api/v1/sims?pageSize=2&page=1 getSimsUsingGET 200 ")
+    assert lines[-1].startswith("GET /management-api/v1/no-such-thing - 404 ")
+
+
 def test_a_call_leaves_no_reference_to_the_servers_receive_in_its_scope(
     client: TestClient, auth: dict[str, str], iccid: str
 ) -> None:
