@@ -1,7 +1,7 @@
 """Run the benchmark suite and print every figure of issue 5 beside its target.
 
     python -m benchmarks            # full run (a few minutes; includes one million SIMs)
-    python -m benchmarks --quick    # CI smoke: short wrk runs, no million-SIM fleet (~1 min)
+    python -m benchmarks --quick    # CI smoke: short wrk runs, no million-SIM fleet (~1.5 min)
     python -m benchmarks --only throughput,startup
 """
 
