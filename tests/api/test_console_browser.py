@@ -12,6 +12,10 @@ from tests.conftest import API, DEMO, DEMO_ORG
 
 pytestmark = pytest.mark.slow
 
+HTMX_IDLE = ("!document.querySelector("
+             "'.htmx-request, .htmx-settling, .htmx-swapping, .htmx-added')")
+"""No htmx request in flight and no swap settling."""
+
 
 @pytest.fixture
 def binary() -> str:
@@ -51,7 +55,11 @@ def test_fleet_sim_page_attach_and_an_hour_later_delivered(binary: str) -> None:
             browser.evaluate("document.querySelector('#attach').click()")
             browser.wait_for("document.querySelector('#flash').innerText.includes('Attached')")
             browser.wait_for("document.querySelector('#attach-state').innerText !== 'offline'")
+            # The attach's answer makes both the page and the clock bar reload; a click on the
+            # clock bar's button while htmx swaps it in is lost with the old button.
+            browser.wait_for(HTMX_IDLE)
             browser.evaluate("document.querySelector('button.advance[data-seconds=\"3600\"]')"
                              ".click()")
+            browser.wait_for("document.querySelector('#flash').innerText.includes('Clock now')")
             browser.wait_for(f"{sms}.includes('DELIVERED')")
             assert "BUFFERED" not in browser.evaluate(sms)
