@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -58,8 +60,11 @@ def test_fleet_sim_page_attach_and_an_hour_later_delivered(binary: str) -> None:
             # The attach's answer makes both the page and the clock bar reload; a click on the
             # clock bar's button while htmx swaps it in is lost with the old button.
             browser.wait_for(HTMX_IDLE)
+            clock = "document.querySelector('#clock-now').innerText"
+            before = browser.evaluate(clock)
             browser.evaluate("document.querySelector('button.advance[data-seconds=\"3600\"]')"
                              ".click()")
             browser.wait_for("document.querySelector('#flash').innerText.includes('Clock now')")
             browser.wait_for(f"{sms}.includes('DELIVERED')")
+            browser.wait_for(f"{clock} !== {json.dumps(before)}")  # the bar shows the new time
             assert "BUFFERED" not in browser.evaluate(sms)
