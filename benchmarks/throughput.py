@@ -144,19 +144,19 @@ def _figures(name: str, pairs: list[tuple[Burst, Burst]], log: Callable[[str], N
     p99 = short_p99 = statistics.median(o.result.p99_ms for o in ours)
     p50 = statistics.median(o.result.p50_ms for o in ours)
     ref_p99 = statistics.median(t.result.p99_ms for t, _ in pairs)
+    log(f"{name}: ratios {', '.join(f'{r:.0%}' for r in ratios)}; mockbsc "
+        f"{our_rps:,.0f} rps, {statistics.median(o.cpu_us_per_request for o in ours):.0f} "
+        f"us CPU/request, p50 {p50:.2f} ms, p99 {p99:.2f} ms; reference "
+        f"{ref_rps:,.0f} rps, {statistics.median(t.cpu_us_per_request for t, _ in pairs):.0f} "
+        "us CPU/request")
     over = f"median of {len(ours)} bursts"
-    if steady is not None:
+    if steady is not None:  # the short bursts' figures are logged above, these are the p99's
         p99, p50, ref_p99 = (steady[1].result.p99_ms, steady[1].result.p50_ms,
                              steady[0].result.p99_ms)
         over = (f"one burst of {steady[1].result.requests:,} requests; the short bursts' "
                 f"median {short_p99:.1f} ms")
         log(f"{name} p99 burst: mockbsc {steady[1].result.summary()}; "
             f"reference {steady[0].result.summary()}")
-    log(f"{name}: ratios {', '.join(f'{r:.0%}' for r in ratios)}; mockbsc "
-        f"{our_rps:,.0f} rps, {statistics.median(o.cpu_us_per_request for o in ours):.0f} "
-        f"us CPU/request, p50 {p50:.2f} ms, p99 {p99:.2f} ms; reference "
-        f"{ref_rps:,.0f} rps, {statistics.median(t.cpu_us_per_request for t, _ in pairs):.0f} "
-        "us CPU/request")
     floor = GET_FLOOR if name.startswith("GET") else WRITE_FLOOR
     note = (f"{our_rps:,.0f} vs {ref_rps:,.0f} rps of the reference's {name.split()[0]}; "
             f"by server CPU/request {cpu_ratio:.0%}")

@@ -151,12 +151,15 @@ def _pack(headers: RawHeaders) -> bytes:
     a tuple holding the headers' pairs stayed tracked until a middle-generation pass (its
     pairs come later in the collector's list), and those passes over the journal's entries
     took 1 ms every thousand requests, a `GET`'s p99 at 32 connections (issue 14). `marshal`
-    takes every bytes-like type an ASGI server may hand over; `_headers` makes them `bytes`."""
+    takes every bytes-like type an ASGI server may hand over; `_built_entry` makes them
+    `bytes`."""
     return marshal.dumps(headers)
 
 
-def _headers(raw: Iterable[tuple[bytes, bytes]]) -> Headers:
-    return tuple((bytes(name), bytes(value)) for name, value in raw)
+def _built_entry(fields: _Fields) -> JournalEntry:
+    """The entry of fields kept by `record_call`, its headers unpacked as pairs of `bytes`."""
+    headers = tuple((bytes(name), bytes(value)) for name, value in marshal.loads(fields[11]))
+    return JournalEntry(*fields[:11], headers, fields[12])
 
 
 class RequestJournal:
@@ -217,13 +220,13 @@ class RequestJournal:
                 + len(fault or "") + len(body) + len(reason or ""))
         for name, value in headers:
             size += len(name) + len(value)
-        if build:
-            entry = JournalEntry(at, method, path, query, operation, status, duration_ms, org_id,
-                                 fault, cut, body, _headers(headers), reason)
+        fields: _Fields = (at, method, path, query, operation, status, duration_ms, org_id,
+                           fault, cut, body, _pack(headers), reason)
+        if build:  # `--access-log` only: the round trip through `_pack` costs little there
+            entry = _built_entry(fields)
             self._append(entry, size)
             return entry
-        self._append((at, method, path, query, operation, status, duration_ms, org_id, fault,
-                      cut, body, _pack(headers), reason), size)
+        self._append(fields, size)
         return None
 
     def _append(self, entry: JournalEntry | _Fields, size: int) -> None:
@@ -241,8 +244,8 @@ class RequestJournal:
     def _built(self) -> deque[JournalEntry]:
         """The entries, each built now if it was kept as fields; call it holding the lock."""
         if self._unbuilt:
-            self._entries = deque(e if isinstance(e, JournalEntry) else JournalEntry(
-                *e[:11], _headers(marshal.loads(e[11])), e[12]) for e in self._entries)
+            self._entries = deque(e if isinstance(e, JournalEntry) else _built_entry(e)
+                                  for e in self._entries)
             self._unbuilt = False
         return self._entries  # type: ignore[return-value]  # all built just above
 
